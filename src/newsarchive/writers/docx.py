@@ -1,0 +1,571 @@
+"""DOCX writer: an :class:`Article` as a styled, Chinese-aware Word document (python-docx).
+
+Everything is carried by named styles (Title, Subtitle, Heading 2, Body Text, Caption and
+the custom Byline, Dateline, Label, Credits, Colophon Heading, Colophon), never by direct
+formatting, so an archivist can restyle the edition in one place.
+
+python-docx's template is English-centric (see /work/shared/notes/pdf-docx.md): its styles
+use theme fonts that override explicit names, its language is en-US and settings.xml says
+``themeFontLang eastAsia="ja-JP"``. We strip every theme-font attribute, set explicit
+fonts with ``w:hint="eastAsia"`` and zh-CN/zh-TW on the defaults and every style we use.
+
+Output is reproducible: the same Article gives byte-identical bytes (fixed core-property
+dates and zip timestamps, see :func:`_timestamp`).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.opc.constants import CONTENT_TYPE as CT
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.packuri import PackURI
+from docx.opc.part import Part
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+from lxml import etree
+
+from newsarchive import TOOL_NAME, __version__
+from newsarchive.model import Article, Block, Metadata
+from newsarchive.options import Options
+
+__all__ = ["DEFAULT_EAST_ASIAN_FONT", "word_language", "write_docx"]
+
+DEFAULT_EAST_ASIAN_FONT = "AR PL UMing CN"  # the PDF's font (Debian fonts-arphic-uming)
+
+# Before any timestamp a DOS zip header can hold; used when nothing else fixes the time.
+_FALLBACK_TIME = datetime(1980, 1, 1, tzinfo=UTC)
+
+_EP_NS = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"
+_CP_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+_VT_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+_CUSTOM_FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"  # the fixed FMTID Word uses
+_RT_STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
+
+# Characters XML 1.0 cannot carry: python-docx would raise on them mid-document.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+# Colophon and credit labels, Simplified / Traditional.
+_LABELS: dict[str, dict[str, str]] = {
+    "colophon": {"hans": "版本说明", "hant": "版本說明"},
+    "source": {"hans": "来源文件", "hant": "來源文件"},
+    "encoding": {"hans": "源文件编码", "hant": "源文件編碼"},
+    "steps": {"hans": "规范化处理", "hant": "規範化處理"},
+    "none": {"hans": "无", "hant": "無"},
+    "edits": {"hans": "处", "hant": "處"},
+    "doubtful": {"hans": "待人工核查", "hant": "待人工核查"},
+    "supplied": {"hans": "标题为整理者所拟", "hant": "標題為整理者所擬"},
+    "position": {"hans": "本版第{i}篇，共{n}篇", "hant": "本版第{i}篇，共{n}篇"},
+    "publisher": {"hans": "数字版出版者", "hant": "數字版出版者"},
+    "licence": {"hans": "许可", "hant": "許可"},
+    "tool": {"hans": "生成工具", "hant": "生成工具"},
+    "editor": {"hans": "责任编辑", "hant": "責任編輯"},
+    "photographer": {"hans": "摄影", "hant": "攝影"},
+    "photo-credit": {"hans": "图片", "hant": "圖片"},
+    "photo": {"hans": "摄", "hant": "攝"},
+}
+
+
+def word_language(language: str) -> str:
+    """The Word/OOXML language tag for a BCP 47 tag of the normalised text."""
+    tag = language.lower()
+    if tag.startswith(("zh-hant", "zh-tw", "zh-hk", "zh-mo")):
+        return "zh-TW"
+    return "zh-CN"
+
+
+def write_docx(
+    article: Article,
+    options: Options,
+    *,
+    east_asian_font: str = DEFAULT_EAST_ASIAN_FONT,
+    latin_font: str | None = None,
+    timestamp: datetime | None = None,
+) -> bytes:
+    """Render ``article`` as DOCX bytes.
+
+    ``latin_font`` defaults to ``east_asian_font`` (UMing has Latin glyphs, and one face
+    keeps mixed runs even). ``timestamp`` sets the core-property dates and zip times;
+    by default it is ``SOURCE_DATE_EPOCH``, else the article's date, else 1980-01-01, so
+    the same Article always gives the same bytes.
+    """
+    md = article.metadata
+    lang = word_language(md.language)
+    script = "hant" if lang == "zh-TW" else "hans"
+    when = _timestamp(md, timestamp)
+
+    doc = Document()
+    _prune_template(doc, lang)
+    _add_font_to_table(doc, east_asian_font, lang)
+    _setup_styles(doc, east_asian_font, latin_font or east_asian_font, lang)
+    _setup_page(doc, md)
+
+    _write_front(doc, md)
+    figure_credits = _write_blocks(doc, article.blocks, script)
+    _write_back(doc, md, figure_credits, script)
+    _write_colophon(doc, article, script)
+
+    _set_core_properties(doc, md, options, when)
+    _set_app_properties(doc)
+    _add_custom_properties(doc, md, options)
+
+    buf = io.BytesIO()
+    doc.save(buf)
+    return _reproducible_zip(buf.getvalue(), when)
+
+
+# --------------------------------------------------------------------------- content
+
+
+def _clean(text: str) -> str:
+    return _XML_INVALID.sub("", text)
+
+
+def _para(doc: Any, text: str, style: str) -> Any:
+    paragraph = doc.add_paragraph(style=style)
+    if text:
+        paragraph.add_run(_clean(text))
+    return paragraph
+
+
+def _format_date(date: str | None) -> str | None:
+    """ISO ``2022-10-20`` as printed in Chinese papers: ``2022年10月20日``."""
+    if not date:
+        return None
+    m = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", date)
+    if not m:
+        return date
+    year, month, day = m.group(1), int(m.group(2)), m.group(3)
+    return f"{year}年{month}月{int(day)}日" if day else f"{year}年{month}月"
+
+
+def _edition(md: Metadata) -> str | None:
+    if md.edition:
+        return md.edition
+    return f"第{md.page}版" if md.page else None
+
+
+def _dateline(md: Metadata) -> str:
+    parts = (md.newspaper, _edition(md), md.section, _format_date(md.date))
+    return "\u3000".join(p for p in parts if p)
+
+
+def _write_front(doc: Any, md: Metadata) -> None:
+    if md.subtitle:
+        _para(doc, md.subtitle, "Subtitle")
+    if md.title:
+        _para(doc, md.title, "Title")
+    if md.authors:
+        # ideographic space: the separator Chinese bylines use between names
+        _para(doc, "\u3000".join(md.authors), "Byline")
+    dateline = _dateline(md)
+    if dateline:
+        _para(doc, dateline, "Dateline")
+
+
+def _photo_credit(credit: str, script: str) -> str:
+    credit = credit.strip()
+    mark = _LABELS["photo"][script]
+    if credit.startswith(("摄", "攝")) or credit.endswith(("摄", "攝")):
+        return credit  # already printed form ("摄/汪新", "汪新摄")
+    return f"{mark}/{credit}"
+
+
+def _write_blocks(doc: Any, blocks: Iterable[Block], script: str) -> set[str]:
+    """The blocks in order; returns the photographers already credited under figures."""
+    credited: set[str] = set()
+    for block in blocks:
+        if block.kind == "heading":
+            _para(doc, block.text, "Heading 2")
+        elif block.kind == "label":
+            _para(doc, block.text, "Label")
+        elif block.kind == "figure":
+            if not block.text and not block.credit:
+                continue  # no image data and nothing printed: nothing to show
+            paragraph = _para(doc, block.text, "Caption")
+            if block.credit:
+                # a separate run in the same Caption paragraph, after the caption
+                sep = "\u3000" if block.text else ""
+                paragraph.add_run(_clean(sep + _photo_credit(block.credit, script)))
+                credited.add(block.credit.strip())
+        else:  # paragraph, and unsegmented "line" blocks
+            _para(doc, block.text, "Body Text")
+    return credited
+
+
+def _write_back(doc: Any, md: Metadata, figure_credits: set[str], script: str) -> None:
+    """Affiliation and the editor/photo credits, where the paper prints them: at the end."""
+    if md.author_affiliation:
+        _para(doc, md.author_affiliation, "Credits")
+    groups: dict[str, list[str]] = {}
+    for credit in md.credits:
+        if credit.role == "author":
+            continue
+        if credit.role == "photographer" and credit.name in figure_credits:
+            continue  # already shown under its photo
+        label = credit.label or _LABELS.get(credit.role, {}).get(script, credit.role)
+        groups.setdefault(label, []).append(credit.name)
+    for label, names in groups.items():
+        _para(doc, f"{label}：{'、'.join(names)}", "Credits")
+
+
+def _write_colophon(doc: Any, article: Article, script: str) -> None:
+    md = article.metadata
+
+    def label(key: str) -> str:
+        return _LABELS[key][script]
+
+    _para(doc, label("colophon"), "Colophon Heading")
+    lines: list[str] = []
+    if md.source_file:
+        lines.append(f"{label('source')}：{md.source_file}")
+    if md.source_sha256:
+        lines.append(f"SHA-256：{md.source_sha256}")
+    if md.source_encoding:
+        lines.append(f"{label('encoding')}：{md.source_encoding}")
+    counts = article.edit_counts()
+    steps = "；".join(f"{step} {n} {label('edits')}" for step, n in counts.items())
+    lines.append(f"{label('steps')}：{steps or label('none')}")
+    doubtful = sum(1 for e in article.provenance if e.doubtful)
+    if doubtful:
+        lines.append(f"{label('doubtful')}：{doubtful} {label('edits')}")
+    if md.title_supplied:
+        lines.append(label("supplied"))
+    if md.article_count > 1:
+        lines.append(label("position").format(i=md.article_index, n=md.article_count))
+    if md.publisher:
+        lines.append(f"{label('publisher')}：{md.publisher}")
+    if md.licence:
+        lines.append(f"{label('licence')}：{md.licence}")
+    lines.append(f"{label('tool')}：{TOOL_NAME} {__version__}")
+    for line in lines:
+        _para(doc, line, "Colophon")
+
+
+# --------------------------------------------------------------------------- page
+
+
+def _setup_page(doc: Any, md: Metadata) -> None:
+    section = doc.sections[0]
+    # A4 portrait, like the PDF edition (the template is US Letter)
+    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+    section.top_margin = section.bottom_margin = Cm(2.54)
+    section.left_margin = section.right_margin = Cm(3.0)
+    section.header_distance = section.footer_distance = Cm(1.5)
+
+    header_text = "\u3000".join(p for p in (md.newspaper, _format_date(md.date)) if p)
+    header = section.header.paragraphs[0]
+    header.style = doc.styles["Header"]
+    if header_text:
+        header.add_run(_clean(header_text))
+
+    footer = section.footer.paragraphs[0]
+    footer.style = doc.styles["Footer"]
+    _add_field(footer, "PAGE", "1")
+
+
+def _add_field(paragraph: Any, instruction: str, placeholder: str) -> None:
+    """A complex field (begin/instr/separate/result/end): Word and LibreOffice update it."""
+
+    def fld_char(kind: str) -> Any:
+        el = OxmlElement("w:fldChar")
+        el.set(qn("w:fldCharType"), kind)
+        return el
+
+    paragraph.add_run()._r.append(fld_char("begin"))
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = f" {instruction} "
+    paragraph.add_run()._r.append(instr)
+    paragraph.add_run()._r.append(fld_char("separate"))
+    paragraph.add_run(placeholder)
+    paragraph.add_run()._r.append(fld_char("end"))
+
+
+# --------------------------------------------------------------------------- styles
+
+# name -> (base, size pt, bold, alignment, first-line indent, space before/after pt, extra)
+_ALIGN = WD_ALIGN_PARAGRAPH
+_STYLE_SPECS: dict[str, dict[str, Any]] = {
+    "Normal": {"size": 12},
+    "Title": {"size": 22, "bold": True, "align": _ALIGN.CENTER, "before": 6, "after": 12},
+    "Subtitle": {"size": 14, "align": _ALIGN.CENTER, "before": 12, "after": 6},
+    "Byline": {"size": 12, "align": _ALIGN.CENTER, "after": 3},
+    "Dateline": {"size": 10.5, "align": _ALIGN.CENTER, "after": 12},
+    "Heading 2": {"size": 14, "bold": True, "before": 12, "after": 6, "keep": True},
+    "Body Text": {"size": 12, "align": _ALIGN.JUSTIFY, "indent": True, "line": 1.5},
+    "Caption": {"size": 10.5, "align": _ALIGN.CENTER, "before": 3, "after": 9},
+    "Label": {"size": 10.5, "bold": True, "before": 9, "after": 3, "keep": True},
+    "Credits": {"size": 10.5, "align": _ALIGN.RIGHT, "before": 6},
+    "Colophon Heading": {"size": 10.5, "bold": True, "before": 24, "after": 3, "rule": True},
+    "Colophon": {"size": 9, "after": 0},
+    "Header": {"size": 9, "align": _ALIGN.CENTER, "after": 0},
+    "Footer": {"size": 9, "align": _ALIGN.CENTER, "after": 0},
+}
+_CUSTOM_STYLES = ("Byline", "Dateline", "Label", "Credits", "Colophon Heading", "Colophon")
+
+
+def _setup_styles(doc: Any, east_asian: str, latin: str, lang: str) -> None:
+    styles = doc.styles
+    for name in _CUSTOM_STYLES:
+        style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = styles["Normal"]
+        style.quick_style = True
+    styles["Colophon Heading"].next_paragraph_style = styles["Colophon"]
+
+    root = styles.element
+    # Theme fonts win over explicit names: drop them from every style, used or not.
+    for rfonts in root.iter(qn("w:rFonts")):
+        for attr in list(rfonts.attrib):
+            if etree.QName(attr).localname.lower().endswith("theme"):
+                del rfonts.attrib[attr]
+    defaults = root.find(qn("w:docDefaults"))
+    _set_fonts(defaults.find(qn("w:rPrDefault")).find(qn("w:rPr")), east_asian, latin, lang)
+
+    for name, spec in _STYLE_SPECS.items():
+        style = styles[name]
+        element = style.element
+        if name not in _CUSTOM_STYLES and name != "Normal":
+            # start clean: no theme colours, borders, italics or the Subtitle's numPr
+            element._remove_pPr()
+            element._remove_rPr()
+        _apply_spec(style, spec)
+        _set_fonts(element.get_or_add_rPr(), east_asian, latin, lang)
+        # the linked character style ("Title Char") would otherwise keep its old look
+        link = element.find(qn("w:link"))
+        if link is not None:
+            linked = _style_by_id(root, link.get(qn("w:val")))
+            if linked is not None:
+                linked_rpr = linked.find(qn("w:rPr"))
+                if linked_rpr is not None:
+                    linked.remove(linked_rpr)
+                linked_rpr = linked.get_or_add_rPr()
+                _set_fonts(linked_rpr, east_asian, latin, lang)
+
+
+def _style_by_id(root: Any, style_id: str | None) -> Any:
+    for style in root.findall(qn("w:style")):
+        if style.get(qn("w:styleId")) == style_id:
+            return style
+    return None
+
+
+def _apply_spec(style: Any, spec: dict[str, Any]) -> None:
+    font, fmt = style.font, style.paragraph_format
+    font.size = Pt(spec["size"])
+    font.bold = spec.get("bold") or None
+    if "align" in spec:
+        fmt.alignment = spec["align"]
+    if "before" in spec:
+        fmt.space_before = Pt(spec["before"])
+    fmt.space_after = Pt(spec.get("after", 6))
+    if "line" in spec:
+        fmt.line_spacing = spec["line"]
+    else:
+        fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    if spec.get("keep"):
+        fmt.keep_with_next = True
+    if spec.get("indent"):
+        # two characters, whatever the font size: firstLineChars (hundredths of a char)
+        # wins in Word; firstLine in twips is the fallback for readers that ignore it
+        ind = style.element.get_or_add_pPr().get_or_add_ind()
+        ind.set(qn("w:firstLineChars"), "200")
+        ind.set(qn("w:firstLine"), str(int(spec["size"] * 2 * 20)))
+    if spec.get("rule"):
+        _top_rule(style.element.get_or_add_pPr())
+
+
+def _top_rule(ppr: Any) -> None:
+    bdr = OxmlElement("w:pBdr")
+    top = OxmlElement("w:top")
+    for key, value in (("val", "single"), ("sz", "4"), ("space", "6"), ("color", "auto")):
+        top.set(qn(f"w:{key}"), value)
+    bdr.append(top)
+    # pBdr comes after keepNext..pageBreakBefore/framePr/widowControl/numPr/suppressLineNumbers
+    ppr.insert_element_before(
+        bdr, "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap",
+        "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi",
+        "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing",
+        "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection",
+        "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle",
+        "w:rPr", "w:sectPr", "w:pPrChange",
+    )  # fmt: skip
+
+
+def _set_fonts(rpr: Any, east_asian: str, latin: str, lang: str) -> None:
+    """Explicit fonts for all four slots, the eastAsia hint and the zh language on ``rpr``."""
+    rfonts = rpr.get_or_add_rFonts()
+    for attr in list(rfonts.attrib):
+        del rfonts.attrib[attr]
+    rfonts.set(qn("w:ascii"), latin)
+    rfonts.set(qn("w:hAnsi"), latin)
+    rfonts.set(qn("w:eastAsia"), east_asian)
+    rfonts.set(qn("w:cs"), latin)
+    # ambiguous characters (“” ‘’ … —) take the East Asian font, as in a Chinese Word
+    rfonts.set(qn("w:hint"), "eastAsia")
+    lang_el = rpr.find(qn("w:lang"))
+    if lang_el is None:
+        lang_el = OxmlElement("w:lang")
+        rpr.insert_element_before(lang_el, "w:eastAsianLayout", "w:specVanish", "w:oMath")
+    lang_el.set(qn("w:val"), lang)
+    lang_el.set(qn("w:eastAsia"), lang)
+
+
+# --------------------------------------------------------------------------- package
+
+
+def _prune_template(doc: Any, lang: str) -> None:
+    pkg = doc.part.package
+    # the template's stale thumbnail (a picture of an empty page) and its relationship
+    for rid, rel in list(pkg.rels.items()):
+        if rel.reltype == RT.THUMBNAIL:
+            del pkg.rels[rid]
+    # stylesWithEffects is a Word 2010 copy of styles.xml still full of theme fonts
+    for rid, rel in list(doc.part.rels.items()):
+        if rel.reltype == _RT_STYLES_WITH_EFFECTS:
+            del doc.part.rels[rid]
+
+    settings = doc.settings.element
+    for tag in ("w:savePreviewPicture",):
+        for el in settings.findall(qn(tag)):
+            settings.remove(el)
+    theme_lang = settings.find(qn("w:themeFontLang"))
+    if theme_lang is not None:
+        theme_lang.set(qn("w:val"), lang)
+        theme_lang.set(qn("w:eastAsia"), lang)
+    spacing = settings.find(qn("w:characterSpacingControl"))
+    if spacing is not None:
+        # what a Chinese Word template uses: compress full-width punctuation pairs
+        spacing.set(qn("w:val"), "compressPunctuation")
+
+
+def _add_font_to_table(doc: Any, name: str, lang: str) -> None:
+    """Declare the font in fontTable.xml with a Chinese charset, for substitution."""
+    for rel in doc.part.rels.values():
+        if rel.reltype != RT.FONT_TABLE:
+            continue
+        part = rel.target_part
+        root = etree.fromstring(part.blob)
+        w = root.nsmap["w"]
+        font = etree.SubElement(root, f"{{{w}}}font", {f"{{{w}}}name": name})
+        charset = "88" if lang == "zh-TW" else "86"  # CHINESEBIG5 / GB2312
+        for tag, value in (("charset", charset), ("family", "roman"), ("pitch", "variable")):
+            etree.SubElement(font, f"{{{w}}}{tag}", {f"{{{w}}}val": value})
+        part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
+                                    standalone=True)  # fmt: skip
+
+
+def _truncate(value: str, limit: int = 255) -> str:
+    # python-docx refuses core-property strings longer than 255 characters
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def _set_core_properties(doc: Any, md: Metadata, options: Options, when: datetime) -> None:
+    cp = doc.core_properties
+    cp.title = _truncate(_clean(md.title or ""))
+    cp.author = _truncate(_clean("; ".join(md.authors)))
+    cp.subject = _truncate(_clean(md.newspaper or ""))
+    keywords = [p for p in re.split(r"[·・•]", md.section or "") if p.strip()]
+    cp.keywords = _truncate(_clean("; ".join(k.strip() for k in keywords)))
+    cp.category = _truncate(_clean(md.section or ""))
+    cp.language = md.language
+    cp.identifier = f"sha256:{md.source_sha256}" if md.source_sha256 else ""
+    cp.last_modified_by = TOOL_NAME
+    cp.revision = 1
+    cp.created = cp.modified = when.astimezone(UTC).replace(tzinfo=None)
+    where = " ".join(p for p in (md.newspaper, _edition(md), md.date) if p)
+    source = f"{md.source_file} (SHA-256 {md.source_sha256})" if md.source_file else ""
+    description = f"Archival edition of {where or 'a newspaper article'}"
+    description += f", normalised from {source}" if source else ""
+    description += f"; generated by {TOOL_NAME} {__version__}."
+    cp.comments = _truncate(_clean(description))
+
+
+def _set_app_properties(doc: Any) -> None:
+    """Replace the template's app.xml ("Microsoft Macintosh Word", stale counts)."""
+    pkg = doc.part.package
+    for rel in pkg.rels.values():
+        if rel.reltype == RT.EXTENDED_PROPERTIES:
+            root = etree.Element(f"{{{_EP_NS}}}Properties", nsmap={None: _EP_NS, "vt": _VT_NS})
+            etree.SubElement(root, f"{{{_EP_NS}}}Application").text = TOOL_NAME
+            etree.SubElement(root, f"{{{_EP_NS}}}DocSecurity").text = "0"
+            rel.target_part._blob = etree.tostring(
+                root, xml_declaration=True, encoding="UTF-8", standalone=True
+            )
+
+
+def _custom_fields(md: Metadata, options: Options) -> Iterator[tuple[str, str | None]]:
+    yield from (
+        ("newspaper", md.newspaper),
+        ("edition", md.edition),
+        ("page", md.page),
+        ("section", md.section),
+        ("date", md.date),
+        ("sourceFile", md.source_file),
+        ("sourceSha256", md.source_sha256),
+        ("url", md.url),
+        ("publisher", md.publisher or options.publisher),
+        ("licence", md.licence or options.licence),
+    )
+
+
+def _add_custom_properties(doc: Any, md: Metadata, options: Options) -> None:
+    """docProps/custom.xml: python-docx has no API for it, so add the part by hand."""
+    root = etree.Element(f"{{{_CP_NS}}}Properties", nsmap={None: _CP_NS, "vt": _VT_NS})
+    pid = 2  # pids 0 and 1 are reserved
+    for name, value in _custom_fields(md, options):
+        if not value:
+            continue
+        prop = etree.SubElement(
+            root, f"{{{_CP_NS}}}property", fmtid=_CUSTOM_FMTID, pid=str(pid), name=name
+        )
+        etree.SubElement(prop, f"{{{_VT_NS}}}lpwstr").text = _clean(value)
+        pid += 1
+    if pid == 2:
+        return
+    blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    pkg = doc.part.package
+    part = Part(PackURI("/docProps/custom.xml"), CT.OFC_CUSTOM_PROPERTIES, blob, pkg)
+    pkg.relate_to(part, RT.CUSTOM_PROPERTIES)
+
+
+def _timestamp(md: Metadata, explicit: datetime | None) -> datetime:
+    """A time that depends only on the input: never "now" (reproducible builds)."""
+    if explicit is not None:
+        return explicit if explicit.tzinfo else explicit.replace(tzinfo=UTC)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return max(datetime.fromtimestamp(int(epoch), tz=UTC), _FALLBACK_TIME)
+    if md.date and re.fullmatch(r"\d{4}-\d{2}-\d{2}", md.date):
+        try:
+            return max(datetime.fromisoformat(md.date).replace(tzinfo=UTC), _FALLBACK_TIME)
+        except ValueError:
+            pass
+    return _FALLBACK_TIME
+
+
+def _reproducible_zip(data: bytes, when: datetime) -> bytes:
+    """Rewrite the package with fixed member times and attributes, order preserved."""
+    stamp = when.astimezone(UTC).timetuple()[:6]
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
+        for info in src.infolist():
+            member = zipfile.ZipInfo(info.filename, date_time=stamp)  # type: ignore[arg-type]
+            member.compress_type = zipfile.ZIP_DEFLATED
+            member.create_system = 0
+            member.external_attr = 0
+            dst.writestr(member, src.read(info))
+    return out.getvalue()
