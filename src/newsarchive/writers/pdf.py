@@ -1,0 +1,688 @@
+"""Article -> PDF (reportlab), with our own Chinese line breaker, then PDF/A via pdfa.py.
+
+reportlab's ``wordWrap='CJK'`` cuts between any two characters and justifies only by
+stretching spaces, so body text is set by :class:`_TextBlock`: a Flowable that breaks lines
+itself (kinsoku: no closing mark at a line start, no opening mark at a line end, Latin words
+and numbers kept whole) and justifies with inter-character spacing (PDF ``Tc``).
+
+Layout (top to bottom) keeps the article's own text contiguous in reading order, so text
+extraction gives back :meth:`Article.plain_text` unbroken: dateline and byline come *before*
+the kicker and title, photo credits sit on their own line after the caption, the colophon
+follows the last block; every page has a running header line and a page-number footer line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import threading
+import unicodedata
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from io import BytesIO
+from pathlib import Path
+from typing import Any, Literal
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Spacer
+from reportlab.platypus.flowables import HRFlowable
+
+from newsarchive import TOOL_NAME, __version__
+from newsarchive.errors import FontError
+from newsarchive.model import Article, Block
+from newsarchive.options import Options
+from newsarchive.writers.pdfa import DocInfo, make_pdfa
+
+DEFAULT_FONT = Path("/usr/share/fonts/truetype/arphic/uming.ttc")
+# Subfont order inside Debian's uming.ttc (checked with fontTools; fc-list order differs).
+UMING_INDEX = {"CN": 0, "HK": 1, "TW": 2}
+
+# Kinsoku shori: characters that may not begin a line / may not end one.
+NO_START = frozenset(
+    "，。、；：？！”’）》」』】〕〉］｝〗〙〛｠｡､,.;:?!)]}%‰℃°′″…‥·・—－～ー々〻ゝゞヽヾ"
+    "ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶ"
+)
+NO_END = frozenset("“‘（《「『【〔〈［｛〖〘〚｟([{")
+# A Latin word or number, kept on one line: "COVID-19", "3154.5", "1+N", "www.gov.cn".
+_LATIN_WORD = re.compile(r"[A-Za-z0-9\u00C0-\u024F]+(?:[-.,/:'_@&+#][A-Za-z0-9\u00C0-\u024F]+)*")
+_SPACE = re.compile(r"\s+")
+
+BODY_SIZE = 10.5  # 五号, the usual newspaper-reprint body size
+
+
+# --------------------------------------------------------------------------- fonts
+
+
+@dataclass(frozen=True)
+class FontSpec:
+    path: Path
+    index: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.index}"
+
+
+def font_spec(options: Options, language: str) -> FontSpec:
+    """``options.font`` ("PATH[:INDEX]") or AR PL UMing CN/HK/TW chosen by language."""
+    if options.font:
+        path, _, idx = options.font.rpartition(":")
+        if path and idx.isdigit():
+            return FontSpec(Path(path), int(idx))
+        return FontSpec(Path(options.font), 0)
+    lang = language.lower()
+    if lang.startswith("zh-hant-hk") or lang in ("zh-hk", "zh-mo"):
+        region = "HK"
+    elif lang.startswith("zh-hant") or lang == "zh-tw":
+        region = "TW"
+    else:
+        region = "CN"
+    if not DEFAULT_FONT.is_file():
+        raise FontError(
+            "default font AR PL UMing not found (install fonts-arphic-uming) "
+            "or give a TrueType font with --font PATH[:INDEX]",
+            str(DEFAULT_FONT),
+        )
+    return FontSpec(DEFAULT_FONT, UMING_INDEX[region])
+
+
+@lru_cache(maxsize=16)
+def _font_facts(spec: FontSpec) -> tuple[str, frozenset[int]]:
+    """(family name, covered code points), read once per font with fontTools."""
+    from fontTools.ttLib import TTCollection, TTFont as FTFont, TTLibError
+
+    try:
+        with spec.path.open("rb") as handle:
+            is_collection = handle.read(4) == b"ttcf"
+        if is_collection:
+            fonts = TTCollection(str(spec.path), lazy=True).fonts
+            if not 0 <= spec.index < len(fonts):
+                raise FontError(
+                    f"font collection has {len(fonts)} fonts, no index {spec.index}",
+                    str(spec.path),
+                )
+            font = fonts[spec.index]
+        else:
+            if spec.index != 0:
+                raise FontError(f"not a font collection, index {spec.index} invalid",
+                                str(spec.path))
+            font = FTFont(str(spec.path), lazy=True)
+        if "glyf" not in font and ("CFF " in font or "CFF2" in font):
+            raise FontError(
+                "font has PostScript (CFF) outlines, e.g. Noto/Source Han .otf/.ttc; reportlab "
+                "can embed only TrueType (glyf) outlines: use a TrueType font such as AR PL "
+                "UMing (fonts-arphic-uming) or convert it (fontTools otf2ttf)",
+                str(spec.path),
+            )
+        cmap = font.getBestCmap() or {}
+        name = font["name"].getDebugName(4) or spec.path.stem
+    except OSError as exc:
+        raise FontError(f"cannot read font: {exc.strerror or exc}", str(spec.path)) from exc
+    except TTLibError as exc:
+        raise FontError(f"not a usable font: {exc}", str(spec.path)) from exc
+    return name, frozenset(cmap)
+
+
+_register_lock = threading.Lock()
+
+
+@lru_cache(maxsize=16)
+def register_font(spec: FontSpec) -> str:
+    """Register ``spec`` with reportlab once per process; return its reportlab name."""
+    _font_facts(spec)  # CFF and bad-index errors first, with the clearer message
+    name = "NA-" + hashlib.sha1(str(spec).encode()).hexdigest()[:10]
+    with _register_lock:
+        try:
+            pdfmetrics.registerFont(TTFont(name, str(spec.path), subfontIndex=spec.index))
+        except (TTFError, OSError, ValueError) as exc:
+            hint = ""
+            if "postscript" in str(exc).lower():
+                hint = " (CFF outlines are not supported: use a TrueType font)"
+            raise FontError(f"reportlab cannot load font: {exc}{hint}", str(spec)) from exc
+    return name
+
+
+def check_coverage(spec: FontSpec, texts: Iterable[str]) -> None:
+    """Raise FontError naming every character of ``texts`` the font has no glyph for.
+
+    reportlab would silently draw an empty box and drop the character from the text layer.
+    """
+    family, cmap = _font_facts(spec)
+    missing: dict[str, None] = {}
+    for text in texts:
+        for ch in text:
+            if ord(ch) not in cmap and not ch.isspace():
+                missing[ch] = None
+    if missing:
+        listed = ", ".join(f"U+{ord(c):04X} {c!r}" for c in list(missing)[:20])
+        more = f" and {len(missing) - 20} more" if len(missing) > 20 else ""
+        raise FontError(
+            f"font {family} has no glyph for {len(missing)} character(s): {listed}{more}; "
+            "choose a font that covers them with --font PATH[:INDEX]",
+            str(spec),
+        )
+
+
+# --------------------------------------------------------------------------- line breaking
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    width: float  # natural width at the block's size
+    indent: float  # left offset (first-line indent)
+    last: bool  # last line of the paragraph: not justified
+
+
+@lru_cache(maxsize=65536)
+def _char_width(font: str, ch: str) -> float:
+    return pdfmetrics.stringWidth(ch, font, 1000.0) / 1000.0
+
+
+def _width(text: str, font: str, size: float) -> float:
+    return sum(_char_width(font, c) for c in text) * size
+
+
+def _atoms(text: str) -> Iterator[str]:
+    """Unbreakable pieces: a Latin word/number, one space, or one other character."""
+    pos = 0
+    while pos < len(text):
+        m = _LATIN_WORD.match(text, pos) or _SPACE.match(text, pos)
+        if m:
+            yield " " if m.group().isspace() else m.group()
+            pos = m.end()
+        else:
+            yield text[pos]
+            pos += 1
+
+
+def units(text: str) -> list[str]:
+    """Glue atoms into break units: closing marks join the unit before them, opening marks
+    the unit after them, so a break can only fall where kinsoku allows it."""
+    out: list[str] = []
+    pending = ""  # opening marks waiting for the atom they belong to
+    for atom in _atoms(text):
+        if atom == " ":
+            if pending:  # "（ x": keep the space inside the glued unit
+                pending += atom
+            else:
+                out.append(atom)
+        elif all(c in NO_START for c in atom) and not pending and out and out[-1] != " ":
+            out[-1] += atom
+        elif pending:
+            pending += atom
+            if not all(c in NO_END for c in atom):
+                out.append(pending)
+                pending = ""
+        elif all(c in NO_END for c in atom):
+            pending = atom
+        else:
+            out.append(atom)
+    if pending:
+        if out and out[-1] != " ":
+            out[-1] += pending  # a paragraph ending in an opening mark: keep it on the line
+        else:
+            out.append(pending)
+    return out
+
+
+def break_lines(
+    text: str, font: str, size: float, width: float, first_indent: float = 0.0
+) -> list[Line]:
+    """Greedy fill of kinsoku-glued units; a unit wider than the line is cut by character."""
+    lines: list[Line] = []
+    cur: list[str] = []
+    cur_w = 0.0
+
+    def avail() -> float:
+        return width - (first_indent if not lines else 0.0)
+
+    def flush(last: bool) -> None:
+        nonlocal cur, cur_w
+        while cur and cur[-1] == " ":  # a space at a line end is not printed
+            cur_w -= _width(cur.pop(), font, size)
+        indent = first_indent if not lines else 0.0
+        lines.append(Line("".join(cur), max(cur_w, 0.0), indent, last))
+        cur, cur_w = [], 0.0
+
+    for unit in units(text):
+        if unit == " " and not cur:
+            continue  # nor at a line start
+        w = _width(unit, font, size)
+        if cur_w + w <= avail() + 1e-6:
+            cur.append(unit)
+            cur_w += w
+            continue
+        if unit == " ":
+            flush(last=False)
+            continue
+        if cur:
+            flush(last=False)
+        if w <= avail() + 1e-6:
+            cur, cur_w = [unit], w
+            continue
+        # Longer than a whole line (a URL, a hash): cut it where it must be cut.
+        for ch in unit:
+            cw = _width(ch, font, size)
+            if cur and cur_w + cw > avail() + 1e-6:
+                flush(last=False)
+            cur.append(ch)
+            cur_w += cw
+    if cur or not lines:
+        flush(last=True)
+    else:
+        last = lines[-1]
+        lines[-1] = Line(last.text, last.width, last.indent, True)
+    return lines
+
+
+# --------------------------------------------------------------------------- flowables
+
+Align = Literal["justify", "left", "center", "right"]
+
+
+@dataclass(frozen=True)
+class Style:
+    font: str
+    size: float
+    leading: float
+    align: Align = "justify"
+    indent_chars: float = 0.0  # first-line indent in ems
+    bold: bool = False  # UMing has no bold face: fill + stroke the outline
+    gray: float = 0.0
+    left: float = 0.0  # extra left inset
+    rule: bool = False  # a vertical rule at the left (captions)
+    box: bool = False  # a frame around the text (labels)
+
+
+class _TextBlock(Flowable):
+    """One paragraph set with :func:`break_lines`; splits across pages between lines."""
+
+    def __init__(
+        self,
+        text: str,
+        style: Style,
+        *,
+        space_before: float = 0.0,
+        space_after: float = 0.0,
+        outline: tuple[str, int] | None = None,
+        lines: list[Line] | None = None,
+        keep_with_next: bool = False,
+    ) -> None:
+        super().__init__()
+        self.text = text
+        self.style = style
+        self.spaceBefore = space_before
+        self.spaceAfter = space_after
+        self.outline = outline
+        self.keepWithNext = keep_with_next
+        self._lines = lines
+        self._for_width: float | None = None if lines is None else -1.0
+
+    def _layout(self, avail_width: float) -> list[Line]:
+        if self._lines is None or (self._for_width not in (-1.0, avail_width)):
+            s = self.style
+            self._lines = break_lines(
+                self.text, s.font, s.size, avail_width - s.left, s.indent_chars * s.size
+            )
+            self._for_width = avail_width
+        return self._lines
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        self.width = availWidth
+        self.height = len(self._layout(availWidth)) * self.style.leading
+        return self.width, self.height
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
+        lines = self._layout(availWidth)
+        fit = int((availHeight + 1e-6) // self.style.leading)
+        if len(lines) >= 4:  # no orphan or widow lines
+            fit = min(fit, len(lines) - 2)
+            if fit < 2:
+                return []
+        if fit <= 0 or fit >= len(lines):
+            return []
+        head, tail = lines[:fit], lines[fit:]
+        first = _TextBlock(self.text, self.style, space_before=self.spaceBefore,
+                           outline=self.outline, lines=head)
+        rest = _TextBlock(self.text, self.style, space_after=self.spaceAfter, lines=tail)
+        return [first, rest]
+
+    def draw(self) -> None:
+        canv = self.canv
+        s = self.style
+        if self.outline:
+            title, level = self.outline
+            key = "o" + hashlib.sha1(f"{title}{id(self)}".encode()).hexdigest()[:12]
+            canv.bookmarkPage(key)
+            canv.addOutlineEntry(title, key, level=level)
+        canv.saveState()
+        if s.rule:
+            canv.setLineWidth(1.2)
+            canv.setStrokeGray(0.55)
+            canv.line(s.left / 2, 0, s.left / 2, self.height)
+        if s.box:
+            w = max(ln.width for ln in self._lines or []) + s.size * 0.8
+            canv.setLineWidth(0.6)
+            canv.rect(s.left - s.size * 0.4, 0, w, self.height)
+        for i, line in enumerate(self._lines or []):
+            self._draw_line(line, i)
+        canv.restoreState()
+
+    def _draw_line(self, line: Line, i: int) -> None:
+        s = self.style
+        avail = self.width - s.left - line.indent
+        baseline = self.height - (i + 1) * s.leading + (s.leading - s.size) / 2 + 0.14 * s.size
+        char_space = 0.0
+        x = s.left + line.indent
+        n = len(line.text)
+        if s.align == "justify" and not line.last and n > 1:
+            char_space = max(avail - line.width, 0.0) / (n - 1)
+        elif s.align == "center":
+            x += (avail - line.width) / 2
+        elif s.align == "right":
+            x += avail - line.width
+        t = self.canv.beginText(x, baseline)
+        t.setFont(s.font, s.size)
+        t.setCharSpace(char_space)
+        if s.gray:
+            t.setFillGray(s.gray)
+        if s.bold:
+            t.setTextRenderMode(2)
+            self.canv.setLineWidth(s.size * 0.03)
+            self.canv.setStrokeGray(s.gray)
+        t.textOut(line.text)
+        self.canv.drawText(t)
+
+
+# --------------------------------------------------------------------------- the document
+
+
+def _date_cn(iso: str | None) -> str:
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", iso or "")
+    if not m:
+        return iso or ""
+    return f"{int(m[1])}年{int(m[2])}月{int(m[3])}日"
+
+
+def running_header(article: Article) -> str:
+    """The text of the header line on every page (tests strip it from extracted text)."""
+    md = article.metadata
+    parts = [md.newspaper, md.edition, _date_cn(md.date)]
+    return "　".join(p for p in parts if p) or (md.title or md.source_file or TOOL_NAME)
+
+
+def page_footer(page: int) -> str:
+    return str(page)
+
+
+def credit_line(block: Block) -> str:
+    """The printed photo credit under a caption ("摄/汪新")."""
+    credit = (block.credit or "").strip()
+    return credit if not credit or "摄" in credit else f"摄/{credit}"
+
+
+def doc_title(article: Article) -> str:
+    md = article.metadata
+    if md.title:
+        return md.title
+    return "　".join(p for p in (md.newspaper, md.edition, md.date) if p) or (
+        Path(md.source_file).stem or "untitled"
+    )
+
+
+def _dateline(article: Article) -> str:
+    md = article.metadata
+    parts = [
+        f"《{md.newspaper}》" if md.newspaper else "",
+        md.edition or (f"第{md.page}版" if md.page else ""),
+        md.section or "",
+        _date_cn(md.date),
+    ]
+    return "　".join(p for p in parts if p)
+
+
+def _byline(article: Article) -> str:
+    md = article.metadata
+    line = "　".join(md.authors)
+    if md.author_affiliation:
+        line = f"{line}　{md.author_affiliation}" if line else md.author_affiliation
+    return line
+
+
+def _colophon(article: Article) -> list[str]:
+    md = article.metadata
+    out: list[str] = []
+    editors = [
+        f"{c.label or '编辑'}：{c.name}" for c in md.credits if c.role not in ("author",)
+        and c.role not in ("photographer", "photo-credit")
+    ]
+    if editors:
+        out.append("　".join(editors))
+    pub = [f"出版：{md.publisher}" if md.publisher else "",
+           f"许可：{md.licence}" if md.licence else ""]
+    if any(pub):
+        out.append("　".join(p for p in pub if p))
+    if md.url:
+        out.append(f"原文：{md.url}")
+    if md.source_file:
+        src = f"来源文件：{Path(md.source_file).name}"
+        if md.source_sha256:
+            src += f"　SHA-256：{md.source_sha256}"
+        out.append(src)
+    out.append(f"{TOOL_NAME} {__version__} 制作")
+    return out
+
+
+@dataclass(frozen=True)
+class _Styles:
+    body: Style
+    heading: Style
+    caption: Style
+    credit: Style
+    label: Style
+    title: Style
+    kicker: Style
+    dateline: Style
+    byline: Style
+    colophon: Style
+    header: Style
+
+
+def _styles(font: str, size: float) -> _Styles:
+    def st(k: float, lead: float = 1.75, **kw: Any) -> Style:
+        return Style(font=font, size=size * k, leading=size * k * lead, **kw)
+
+    return _Styles(
+        body=st(1.0, indent_chars=2.0),
+        heading=st(1.25, 1.6, bold=True, align="left"),
+        caption=st(0.86, 1.6, left=size * 1.2, rule=True, gray=0.2),
+        credit=st(0.8, 1.5, align="right", gray=0.35),
+        label=st(0.95, 1.6, bold=True, align="left", box=True, left=size * 0.4),
+        title=st(2.0, 1.35, bold=True, align="center"),
+        kicker=st(1.15, 1.5, align="center", gray=0.2),
+        dateline=st(0.8, 1.5, align="left", gray=0.35),
+        byline=st(0.95, 1.5, align="left", gray=0.15),
+        colophon=st(0.75, 1.5, align="left", gray=0.35),
+        header=st(0.75, 1.2, align="left", gray=0.35),
+    )
+
+
+def _story(article: Article, st: _Styles) -> list[Flowable]:
+    md = article.metadata
+    size = st.body.size
+    story: list[Flowable] = []
+    if line := _dateline(article):
+        story.append(_TextBlock(line, st.dateline))
+    if line := _byline(article):
+        story.append(_TextBlock(line, st.byline))
+    title_level = 0
+    if md.subtitle:
+        story.append(_TextBlock(md.subtitle, st.kicker, space_before=size * 1.2,
+                                keep_with_next=True))
+    if md.title:
+        story.append(_TextBlock(md.title, st.title, space_before=size * 0.4,
+                                outline=(md.title, 0)))
+        title_level = 1
+    story.append(HRFlowable(width="100%", thickness=0.8, color=colors.black, spaceBefore=size * 0.6,
+                            spaceAfter=size * 1.0))
+    for block in article.blocks:
+        if not block.text:
+            continue
+        if block.kind == "heading":
+            story.append(_TextBlock(block.text, st.heading, space_before=size * 0.9,
+                                    space_after=size * 0.3, keep_with_next=True,
+                                    outline=(block.text, title_level)))
+        elif block.kind == "figure":
+            credit = credit_line(block)
+            story.append(_TextBlock(block.text, st.caption, space_before=size * 0.5,
+                                    space_after=size * (0.1 if credit else 0.6),
+                                    keep_with_next=bool(credit)))
+            if credit:
+                story.append(_TextBlock(credit, st.credit, space_after=size * 0.6))
+        elif block.kind == "label":
+            story.append(_TextBlock(block.text, st.label, space_before=size * 0.8,
+                                    space_after=size * 0.4, keep_with_next=True))
+        else:  # paragraph, or an unclassified line
+            story.append(_TextBlock(block.text, st.body))
+    story.append(Spacer(1, size * 1.5))
+    story.append(HRFlowable(width="30%", thickness=0.4, color=colors.grey, hAlign="LEFT",
+                            spaceAfter=size * 0.4))
+    story.extend(_TextBlock(line, st.colophon) for line in _colophon(article))
+    return story
+
+
+def _all_texts(article: Article) -> list[str]:
+    md = article.metadata
+    texts = [article.plain_text(), running_header(article), _dateline(article),
+             _byline(article), "0123456789", *_colophon(article)]
+    texts += [credit_line(b) for b in article.blocks if b.credit]
+    return [_SPACE.sub(" ", t) for t in texts if t] + [md.title or ""]
+
+
+def _created(created: datetime | None) -> datetime:
+    if created is not None:
+        return created if created.tzinfo else created.replace(tzinfo=UTC)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")  # reproducible builds
+    if epoch and epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), UTC)
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def doc_info(article: Article, created: datetime) -> DocInfo:
+    md = article.metadata
+    keywords = [k for k in (md.section, md.newspaper, md.edition, md.date) if k]
+    # Stable per source and content: the same article gives the same DocumentID.
+    seed = md.source_sha256 + "\0" + str(md.article_index) + "\0" + article.plain_text()
+    return DocInfo(
+        title=doc_title(article),
+        author="、".join(md.authors),
+        subject=md.newspaper or "",
+        keywords="; ".join(keywords),
+        creator=f"{TOOL_NAME} {__version__}",
+        producer=f"{TOOL_NAME} {__version__} (reportlab, pikepdf)",
+        language=md.language or "zh-Hans",
+        created=created,
+        document_id=f"uuid:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}",
+        publisher=md.publisher or md.newspaper or "",
+        source=md.url or Path(md.source_file).name,
+    )
+
+
+def write_pdf(
+    article: Article,
+    options: Options | None = None,
+    *,
+    font_size: float = BODY_SIZE,
+    created: datetime | None = None,
+    attachments: dict[str, bytes] | None = None,
+) -> bytes:
+    """Render ``article`` as PDF/A (level ``options.pdfa``) and return the bytes.
+
+    ``created`` defaults to $SOURCE_DATE_EPOCH or now; with it fixed the output is
+    byte-for-byte reproducible. ``attachments`` (name -> bytes, e.g. the TEI file) are
+    embedded as source files with ``pdfa="3b"`` and ignored otherwise.
+    """
+    options = options or Options()
+    spec = font_spec(options, article.metadata.language)
+    check_coverage(spec, _all_texts(article))
+    font = register_font(spec)
+    st = _styles(font, font_size)
+    when = _created(created)
+    info = doc_info(article, when)
+
+    header = running_header(article)
+    page_w, page_h = A4
+    margin_x, margin_top, margin_bottom = 22 * mm, 24 * mm, 22 * mm
+
+    def on_page(canv: Any, doc: Any) -> None:
+        canv.saveState()
+        hs = st.header
+        y = page_h - margin_top + hs.size * 1.6
+        t = canv.beginText(margin_x, y)
+        t.setFont(hs.font, hs.size)
+        t.setFillGray(hs.gray)
+        t.textOut(header)
+        canv.drawText(t)
+        canv.setLineWidth(0.4)
+        canv.setStrokeGray(0.5)
+        canv.line(margin_x, y - hs.size * 0.6, page_w - margin_x, y - hs.size * 0.6)
+        num = page_footer(canv.getPageNumber())
+        canv.setFont(hs.font, hs.size)
+        canv.setFillGray(hs.gray)
+        canv.drawCentredString(page_w / 2, margin_bottom - hs.size * 2.5, num)
+        canv.restoreState()
+
+    buf = BytesIO()
+    doc = BaseDocTemplate(
+        buf,
+        pagesize=A4,
+        leftMargin=margin_x,
+        rightMargin=margin_x,
+        topMargin=margin_top,
+        bottomMargin=margin_bottom,
+        title=info.title,
+        author=info.author,
+        subject=info.subject,
+        keywords=info.keywords,
+        creator=info.creator,
+        producer=info.producer,
+        lang=info.language,
+        invariant=1,
+        initialFontName=font,  # else reportlab adds an unembedded Helvetica
+        initialFontSize=font_size,
+        pageCompression=1,
+    )
+    frame = Frame(margin_x, margin_bottom, page_w - 2 * margin_x,
+                  page_h - margin_top - margin_bottom, id="body",
+                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=on_page)])
+
+    def after_init(canv: Any) -> None:
+        canv.showOutline()
+
+    doc.build(_story(article, st), canvasmaker=_canvas_maker(after_init))
+    return make_pdfa(buf.getvalue(), info, level=options.pdfa, attachments=attachments)
+
+
+def _canvas_maker(hook: Any) -> Any:
+    from reportlab.pdfgen.canvas import Canvas
+
+    def make(*args: Any, **kwargs: Any) -> Canvas:
+        canv = Canvas(*args, **kwargs)
+        hook(canv)
+        return canv
+
+    return make
+
+
+def normalise_for_compare(text: str) -> str:
+    """Whitespace removed, NFC: what the fidelity check compares."""
+    return unicodedata.normalize("NFC", "".join(text.split()))
