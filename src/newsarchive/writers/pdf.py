@@ -96,7 +96,8 @@ def font_spec(options: Options, language: str) -> FontSpec:
 @lru_cache(maxsize=16)
 def _font_facts(spec: FontSpec) -> tuple[str, frozenset[int]]:
     """(family name, covered code points), read once per font with fontTools."""
-    from fontTools.ttLib import TTCollection, TTFont as FTFont, TTLibError
+    from fontTools.ttLib import TTCollection, TTLibError
+    from fontTools.ttLib import TTFont as FTFont
 
     try:
         with spec.path.open("rb") as handle:
@@ -233,6 +234,12 @@ def units(text: str) -> list[str]:
     return out
 
 
+def _may_break(piece: str, nxt: str, i: int) -> bool:
+    """May a line end after ``piece[:i]`` (``nxt`` follows ``piece``)?"""
+    after = piece[i] if i < len(piece) else nxt
+    return piece[i - 1] not in NO_END and after not in NO_START
+
+
 def break_lines(
     text: str, font: str, size: float, width: float, first_indent: float = 0.0
 ) -> list[Line]:
@@ -268,13 +275,24 @@ def break_lines(
         if w <= avail() + 1e-6:
             cur, cur_w = [unit], w
             continue
-        # Longer than a whole line (a URL, a hash): cut it where it must be cut.
+        # Longer than a whole line (a URL, a hash, a long run of marks on a narrow
+        # column): cut at the last place kinsoku allows; with none, let the line run
+        # over and be squeezed by negative character spacing when drawn.
+        piece = ""
         for ch in unit:
-            cw = _width(ch, font, size)
-            if cur and cur_w + cw > avail() + 1e-6:
+            if piece and cur_w + _width(piece + ch, font, size) > avail() + 1e-6:
+                cut = max((i for i in range(1, len(piece) + 1) if _may_break(piece, ch, i)),
+                          default=0)
+                if not cut:
+                    piece += ch
+                    continue
+                cur.append(piece[:cut])
+                cur_w += _width(piece[:cut], font, size)
                 flush(last=False)
-            cur.append(ch)
-            cur_w += cw
+                piece = piece[cut:]
+            piece += ch
+        cur.append(piece)
+        cur_w += _width(piece, font, size)
     if cur or not lines:
         flush(last=True)
     else:
@@ -335,12 +353,12 @@ class _TextBlock(Flowable):
             self._for_width = avail_width
         return self._lines
 
-    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
         self.width = availWidth
         self.height = len(self._layout(availWidth)) * self.style.leading
         return self.width, self.height
 
-    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
         lines = self._layout(availWidth)
         fit = int((availHeight + 1e-6) // self.style.leading)
         if len(lines) >= 4:  # no orphan or widow lines
@@ -383,8 +401,9 @@ class _TextBlock(Flowable):
         char_space = 0.0
         x = s.left + line.indent
         n = len(line.text)
-        if s.align == "justify" and not line.last and n > 1:
-            char_space = max(avail - line.width, 0.0) / (n - 1)
+        overfull = line.width > avail  # see break_lines: squeezed, whatever the alignment
+        if n > 1 and (overfull or (s.align == "justify" and not line.last)):
+            char_space = (avail - line.width) / (n - 1)
         elif s.align == "center":
             x += (avail - line.width) / 2
         elif s.align == "right":
@@ -416,7 +435,8 @@ def running_header(article: Article) -> str:
     """The text of the header line on every page (tests strip it from extracted text)."""
     md = article.metadata
     parts = [md.newspaper, md.edition, _date_cn(md.date)]
-    return "　".join(p for p in parts if p) or (md.title or md.source_file or TOOL_NAME)
+    # " · ", not an ideographic space: pdftotext splits a line at wide gaps into blocks.
+    return " · ".join(p for p in parts if p) or (md.title or md.source_file or TOOL_NAME)
 
 
 def page_footer(page: int) -> str:
@@ -446,14 +466,14 @@ def _dateline(article: Article) -> str:
         md.section or "",
         _date_cn(md.date),
     ]
-    return "　".join(p for p in parts if p)
+    return " · ".join(p for p in parts if p)
 
 
 def _byline(article: Article) -> str:
     md = article.metadata
-    line = "　".join(md.authors)
+    line = " ".join(md.authors)
     if md.author_affiliation:
-        line = f"{line}　{md.author_affiliation}" if line else md.author_affiliation
+        line = f"{line} {md.author_affiliation}" if line else md.author_affiliation
     return line
 
 
@@ -465,17 +485,17 @@ def _colophon(article: Article) -> list[str]:
         and c.role not in ("photographer", "photo-credit")
     ]
     if editors:
-        out.append("　".join(editors))
+        out.append(" ".join(editors))
     pub = [f"出版：{md.publisher}" if md.publisher else "",
            f"许可：{md.licence}" if md.licence else ""]
     if any(pub):
-        out.append("　".join(p for p in pub if p))
+        out.append(" ".join(p for p in pub if p))
     if md.url:
         out.append(f"原文：{md.url}")
     if md.source_file:
         src = f"来源文件：{Path(md.source_file).name}"
         if md.source_sha256:
-            src += f"　SHA-256：{md.source_sha256}"
+            src += f" SHA-256：{md.source_sha256}"
         out.append(src)
     out.append(f"{TOOL_NAME} {__version__} 制作")
     return out

@@ -81,7 +81,8 @@ def xmp_packet(info: DocInfo, part: int) -> bytes:
 
     def desc(ns: str, uri: str, body: list[str]) -> str:
         inner = "\n    ".join(body)
-        return f'  <rdf:Description rdf:about="" xmlns:{ns}="{uri}">\n    {inner}\n  </rdf:Description>'
+        head = f'  <rdf:Description rdf:about="" xmlns:{ns}="{uri}">'
+        return f"{head}\n    {inner}\n  </rdf:Description>"
 
     descs = [
         desc("dc", "http://purl.org/dc/elements/1.1/", dc),
