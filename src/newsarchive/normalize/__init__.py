@@ -1,0 +1,43 @@
+"""Normalisation: each step is a pure function over the Article, in this order.
+
+characters -> pinyin -> script -> chrome -> split (one page, several stories) -> credits ->
+title -> segment -> punctuation -> sidecar. Script comes early so that every later rule sees
+one script; credits come after the split so each story keeps its own credits.
+"""
+
+from __future__ import annotations
+
+from newsarchive.model import Article
+from newsarchive.normalize.characters import clean_characters
+from newsarchive.normalize.chrome import strip_chrome
+from newsarchive.normalize.credits import extract_credits
+from newsarchive.normalize.pinyin import remove_pinyin
+from newsarchive.normalize.punctuation import unify_punctuation
+from newsarchive.normalize.script import unify_script
+from newsarchive.normalize.segment import segment
+from newsarchive.normalize.sidecar import apply_sidecar
+from newsarchive.normalize.split import split_page
+from newsarchive.normalize.title import extract_title
+from newsarchive.options import Options
+
+STEPS = ("characters", "pinyin", "script", "chrome", "split", "credits", "title", "segment",
+         "punctuation", "sidecar")
+
+
+def normalize(article: Article, options: Options, sidecar: dict[str, str] | None = None
+              ) -> list[Article]:
+    page = clean_characters(article)
+    page = remove_pinyin(page)
+    page = unify_script(page, options.script)
+    page = strip_chrome(page)
+    stories: list[Article] = []
+    for story in split_page(page):
+        story = extract_credits(story)
+        story = extract_title(story)
+        story = segment(story)
+        if options.punctuation == "fix":
+            story = unify_punctuation(story)
+        if sidecar:
+            story = apply_sidecar(story, sidecar)
+        stories.append(story)
+    return stories

@@ -1,0 +1,51 @@
+"""Helpers shared by the line-level steps (before segmentation into paragraphs)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import cache
+from importlib import resources
+from typing import Any
+
+HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+HAN_RE = re.compile(f"[{HAN}]")
+# Sentence punctuation, full- and half-width: its presence marks body text.
+SENTENCE_PUNCT = set("，。；！？、,;!?")
+# A line ending in one of these closes a sentence (or introduces what follows) and does not
+# continue on the next line.
+TERMINAL = set("。！？!?…”’」』)）：:—.；;")
+
+
+@cache
+def load_data(name: str) -> dict[str, Any]:
+    """Load a TOML rule file from ``newsarchive/data`` (once per process)."""
+    with resources.files("newsarchive.data").joinpath(name).open("rb") as handle:
+        return tomllib.load(handle)
+
+
+@cache
+def load_list(name: str) -> tuple[str, ...]:
+    text = resources.files("newsarchive.data").joinpath(name).read_text("utf-8")
+    return tuple(
+        word for line in text.splitlines() if (word := line.split("#", 1)[0].strip())
+    )
+
+
+def han_count(text: str) -> int:
+    return len(HAN_RE.findall(text))
+
+
+def has_sentence_punct(text: str) -> bool:
+    return any(ch in SENTENCE_PUNCT for ch in text)
+
+
+def is_heading_like(text: str, max_len: int = 40) -> bool:
+    """No sentence punctuation and short: a heading, caption, label, name or chrome line."""
+    stripped = text.strip()
+    return bool(stripped) and not has_sentence_punct(stripped) and len(stripped) <= max_len
+
+
+def ends_terminal(text: str) -> bool:
+    stripped = text.rstrip()
+    return bool(stripped) and stripped[-1] in TERMINAL

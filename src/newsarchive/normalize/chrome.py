@@ -1,0 +1,165 @@
+"""Step: strip page chrome, keeping the facts it carries as metadata.
+
+Rules live in ``data/chrome.toml``. Chrome that carries facts (newspaper name, edition and
+page, section, date) becomes metadata; everything removed is recorded with its rule id.
+A title line the page repeats (e-paper pages print it up to three times) keeps its first
+occurrence only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from newsarchive.model import Article, Block, Edit, Metadata
+from newsarchive.normalize._lines import has_sentence_punct, is_heading_like, load_data
+
+STEP = "chrome"
+
+
+@dataclass(frozen=True)
+class LineRule:
+    id: str
+    pattern: re.Pattern[str]
+    max_len: int
+    no_punct: bool
+
+
+@dataclass(frozen=True)
+class Piece:
+    id: str
+    pattern: re.Pattern[str]
+    separator: bool
+
+
+@cache
+def line_rules() -> tuple[LineRule, ...]:
+    return tuple(
+        LineRule(r["id"], re.compile(r["pattern"]), r.get("max_len", 80), r.get("no_punct", False))
+        for r in load_data("chrome.toml")["line"]
+    )
+
+
+@cache
+def pieces() -> tuple[Piece, ...]:
+    compiled: list[Piece] = []
+    for piece in load_data("chrome.toml")["piece"]:
+        if "words" in piece:
+            words = sorted(piece["words"], key=len, reverse=True)
+            body = "|".join(re.escape(w) for w in words)
+        else:
+            body = piece["pattern"]
+        compiled.append(Piece(piece["id"], re.compile(body), piece.get("separator", False)))
+    return tuple(compiled)
+
+
+def _iso_date(groups: dict[str, str | None]) -> str | None:
+    try:
+        year, month, day = int(groups["year"] or 0), int(groups["month"] or 0), int(
+            groups["day"] or 0)
+    except (KeyError, ValueError):
+        return None
+    if 1 <= month <= 12 and 1 <= day <= 31:
+        return f"{year:04d}-{month:02d}-{day:02d}"
+    return None
+
+
+def _facts(groups: dict[str, str | None]) -> dict[str, str]:
+    facts: dict[str, str] = {}
+    if groups.get("newspaper"):
+        facts["newspaper"] = groups["newspaper"] or ""
+    if groups.get("page"):
+        page = (groups["page"] or "").upper()
+        digits = page.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        facts["edition"] = f"第{page}版"
+        facts["page"] = str(int(digits)) if digits.isdigit() else page
+    if groups.get("section"):
+        facts["section"] = (groups["section"] or "").strip()
+    if groups.get("year") and (date := _iso_date(groups)):
+        facts["date"] = date
+    return facts
+
+
+def match_line(text: str) -> tuple[str, dict[str, str]] | None:
+    """If ``text`` is chrome, return (rule id, facts it carries)."""
+    for rule in line_rules():
+        if len(text) > rule.max_len or (rule.no_punct and has_sentence_punct(text)):
+            continue
+        if found := rule.pattern.search(text):
+            return rule.id, _facts(found.groupdict())
+    return _match_pieces(text)
+
+
+def _match_pieces(text: str) -> tuple[str, dict[str, str]] | None:
+    if len(text) > 120:
+        return None
+    position = 0
+    used: list[str] = []
+    facts: dict[str, str] = {}
+    longest_word = 0
+    while position < len(text):
+        # The longest piece wins, so a date beats the digits of its year.
+        best: tuple[int, Piece, re.Match[str]] | None = None
+        for piece in pieces():
+            found = piece.pattern.match(text, position)
+            if found and found.end() > position and (best is None or found.end() > best[0]):
+                best = (found.end(), piece, found)
+        if best is None:
+            return None
+        position, piece, found = best
+        if not piece.separator:
+            used.append(piece.id)
+            longest_word = max(longest_word, len(found.group()))
+            for key, value in _facts(found.groupdict()).items():
+                facts.setdefault(key, value)
+    # Single-character words (大 中 小) only count as chrome beside longer chrome.
+    if not used or longest_word < 2:
+        return None
+    return "+".join(dict.fromkeys(used)), facts
+
+
+def _apply_facts(metadata: Metadata, facts: dict[str, str]) -> Metadata:
+    for key, value in facts.items():
+        if value and getattr(metadata, key) is None:
+            metadata = metadata.with_field(key, value, "chrome")
+    return metadata
+
+
+def strip_chrome(article: Article) -> Article:
+    edits: list[Edit] = []
+    blocks: list[Block] = []
+    metadata = article.metadata
+    seen_short: set[str] = set()
+    repeated = _repeated_lines(article)
+    for block in article.blocks:
+        text = block.text
+        line = block.source_lines[0] if block.source_lines else None
+        if not text:
+            blocks.append(block)
+            continue
+        if text in repeated:
+            if text in seen_short:
+                edits.append(Edit(STEP, "title.repeat", "remove", text, "", line))
+                continue
+            seen_short.add(text)
+            blocks.append(block)
+            continue
+        matched = match_line(text)
+        if matched is None:
+            blocks.append(block)
+            continue
+        rule, facts = matched
+        metadata = _apply_facts(metadata, facts)
+        summary = ", ".join(f"{k}={v}" for k, v in facts.items())
+        edits.append(Edit(STEP, rule, "metadata" if facts else "remove", text, summary, line))
+    return article.evolve(metadata=metadata, blocks=blocks, edits=edits)
+
+
+def _repeated_lines(article: Article) -> set[str]:
+    """Heading-like lines printed more than once (a title repeated by the page template)."""
+    counts: dict[str, int] = {}
+    for block in article.blocks:
+        if is_heading_like(block.text, max_len=60) and len(block.text) >= 4:
+            counts[block.text] = counts.get(block.text, 0) + 1
+    return {text for text, count in counts.items() if count > 1}

@@ -1,0 +1,41 @@
+"""Step: remove pinyin glosses that mirror sites put after characters: 報(bào)告 -> 報告.
+
+A gloss is a parenthesised lowercase pinyin syllable carrying a tone (a tone-marked vowel,
+or a tone digit) right after a Han character. Real parentheses — (社区), (GDP), (km),
+(Li Wei) — have no tone mark, are not lowercase pinyin, or hold Chinese, and are kept.
+"""
+
+from __future__ import annotations
+
+import re
+
+from newsarchive.model import Article, Block, Edit
+from newsarchive.normalize._lines import HAN
+
+STEP = "pinyin"
+
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
+_LETTERS = f"a-zü{_TONED}"
+# One syllable: letters with at least one toned vowel, or plain letters ending in a tone digit.
+_SYLLABLE = f"(?:[{_LETTERS}]*[{_TONED}][{_LETTERS}]*|[a-zü]+[1-5])"
+GLOSS = re.compile(f"(?<=[{HAN}])[(（]\\s?({_SYLLABLE})\\s?[)）]")
+
+
+def remove_glosses(text: str) -> tuple[str, list[str]]:
+    found = [m.group(0) for m in GLOSS.finditer(text)]
+    return GLOSS.sub("", text), found
+
+
+def remove_pinyin(article: Article) -> Article:
+    edits: list[Edit] = []
+    blocks: list[Block] = []
+    for block in article.blocks:
+        cleaned, found = remove_glosses(block.text)
+        if found:
+            line = block.source_lines[0] if block.source_lines else None
+            edits.append(
+                Edit(STEP, "pinyin.gloss", "remove", " ".join(found), f"{len(found)} glosses",
+                     line)
+            )
+        blocks.append(Block(block.kind, cleaned, block.source_lines, block.credit))
+    return article.evolve(blocks=blocks, edits=edits)

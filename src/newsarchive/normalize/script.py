@@ -1,0 +1,86 @@
+"""Step: unify the script with OpenCC (Simplified by default).
+
+The script of the document is detected first: a document is converted only when a real
+share of its Han characters changes under conversion (Traditional source for t2s). Running
+t2s blindly over Simplified text rewrites the variant characters of proper nouns (閤乐祠,
+甯州), which an archive must keep. Only OpenCC's character-level configurations are used,
+never the phrase ones (tw2sp…), which rewrite words.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import opencc
+
+from newsarchive.model import Article, Block, Edit
+from newsarchive.normalize._lines import HAN_RE
+
+STEP = "script"
+
+# target -> (OpenCC config converting *to* the target, BCP 47 tag of the target)
+TARGETS: dict[str, tuple[str, str]] = {"hans": ("t2s", "zh-Hans"), "hant": ("s2t", "zh-Hant")}
+# Share of Han characters that must change before a document counts as the other script.
+# Measured on the seeds: 36.65 % for the Traditional one, at most 0.02 % for the others.
+THRESHOLD = 0.05
+MIN_CHANGED = 2
+
+
+@cache
+def converter(config: str) -> opencc.OpenCC:
+    """OpenCC dictionaries load once per process per configuration."""
+    return opencc.OpenCC(f"{config}.json" if not config.endswith(".json") else config)
+
+
+def changed_han(before: str, after: str) -> int:
+    if len(before) != len(after):  # phrase-level change of length: count all Han of before
+        return len(HAN_RE.findall(before))
+    return sum(1 for a, b in zip(before, after, strict=True) if a != b and HAN_RE.match(a))
+
+
+def detect_script(text: str) -> tuple[str, float]:
+    """Return (zh-Hans | zh-Hant | none, share of Han characters t2s would change)."""
+    han = len(HAN_RE.findall(text))
+    if not han:
+        return "none", 0.0
+    changed = changed_han(text, converter("t2s").convert(text))
+    share = changed / han
+    # Two changed characters at least, so one variant character in a short text (閤乐祠)
+    # does not make it Traditional.
+    if share > THRESHOLD and changed >= MIN_CHANGED:
+        return "zh-Hant", share
+    return "zh-Hans", share
+
+
+def unify_script(article: Article, target: str = "hans") -> Article:
+    full_text = "\n".join(b.text for b in article.blocks)
+    source, share = detect_script(full_text)
+    edits = [
+        Edit(STEP, "script.detect", "metadata", source,
+             f"{share:.2%} of Han characters differ from Simplified", None)
+    ]
+    metadata = article.metadata.with_field("source_script", source, "derived")
+    if target == "keep" or source == "none":
+        language = source if source != "none" else "zh-Hans"
+        metadata = metadata.with_field("language", language, "derived")
+        return article.evolve(metadata=metadata, edits=edits)
+    config, language = TARGETS[target]
+    metadata = metadata.with_field("language", language, "derived")
+    if source == language:  # already in the target script: leave every character alone
+        return article.evolve(metadata=metadata, edits=edits)
+    convert = converter(config).convert
+    blocks: list[Block] = []
+    total = 0
+    for block in article.blocks:
+        converted = convert(block.text)
+        if converted != block.text:
+            count = changed_han(block.text, converted)
+            total += count
+            line = block.source_lines[0] if block.source_lines else None
+            edits.append(Edit(STEP, f"opencc.{config}", "convert", block.text, converted, line))
+        blocks.append(Block(block.kind, converted, block.source_lines, block.credit))
+    edits.append(
+        Edit(STEP, f"opencc.{config}", "metadata", f"{source} -> {language}",
+             f"{total} characters converted")
+    )
+    return article.evolve(metadata=metadata, blocks=blocks, edits=edits)

@@ -1,0 +1,138 @@
+"""Reader for scraped text files: bytes -> Article of raw ``line`` blocks.
+
+Decoding is the only thing done here; every visible change to the text happens in
+``normalize/`` so that it is recorded in the provenance.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+
+from newsarchive.errors import InputError
+from newsarchive.model import Article, Block, Metadata
+
+# Signatures of binary formats scrapers commonly save by mistake.
+_MAGIC = {
+    b"\x89PNG": "a PNG image",
+    b"%PDF": "a PDF document",
+    b"PK\x03\x04": "a ZIP archive (or DOCX/XLSX)",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"\x1f\x8b": "a gzip archive",
+    b"\x7fELF": "an executable",
+    b"Rar!": "a RAR archive",
+    b"7z\xbc\xaf": "a 7-Zip archive",
+    b"\xd0\xcf\x11\xe0": "an old MS Office document",
+}
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+# The encodings Chinese scrapes arrive in; charset-normalizer chooses among them.
+_CANDIDATES = ["utf_8", "gb18030", "big5", "big5hkscs", "utf_16", "utf_16_le", "utf_16_be"]
+
+
+def _looks_like_utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 text of CJK + ASCII has NULs at every other byte for the ASCII part."""
+    if len(data) < 4 or len(data) % 2:
+        return None
+    even_nuls = data[0::2].count(0)
+    odd_nuls = data[1::2].count(0)
+    half = len(data) // 2
+    if odd_nuls > half * 0.2 and even_nuls < half * 0.05:
+        return "utf_16_le"
+    if even_nuls > half * 0.2 and odd_nuls < half * 0.05:
+        return "utf_16_be"
+    return None
+
+
+def decode(data: bytes, name: str) -> tuple[str, str]:
+    """Return (text, encoding name) or raise InputError naming the cause."""
+    if not data.strip():
+        raise InputError("empty file (no text)", name)
+    for magic, what in _MAGIC.items():
+        if data.startswith(magic):
+            raise InputError(f"binary file ({what}), not a text article", name)
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding.replace("-sig", "") + " (BOM)"
+            except UnicodeDecodeError as exc:
+                raise InputError(f"undecodable {encoding} after its BOM: {exc.reason}", name) from exc
+    utf16 = _looks_like_utf16_without_bom(data)
+    if utf16:
+        try:
+            return data.decode(utf16), utf16.replace("_", "-")
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in data:
+        raise InputError("binary file (contains NUL bytes), not a text article", name)
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    best = from_bytes(data, cp_isolation=_CANDIDATES).best()
+    if best is None:
+        raise InputError(
+            f"undecodable: not UTF-8 ({utf8_error.reason} at byte {utf8_error.start}), "
+            "nor GB18030, Big5 or UTF-16",
+            name,
+        )
+    text = str(best)
+    encoding = best.encoding.replace("_", "-")
+    # A wrong guess shows as many control characters or no Han at all in a Chinese scrape.
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\r\n\t")
+    if controls > max(3, len(text) // 100):
+        raise InputError(f"binary or undecodable data (best guess {encoding})", name)
+    return text, encoding
+
+
+def read_text(data: bytes, name: str, *, max_bytes: int | None = None) -> Article:
+    """Build the raw Article: one ``line`` block per source line, blank lines included."""
+    if max_bytes is not None and len(data) > max_bytes:
+        raise InputError(
+            f"file too large ({len(data):,} bytes > limit {max_bytes:,}; raise it with "
+            "--max-size)",
+            name,
+        )
+    text, encoding = decode(data, name)
+    # CRLF and lone CR are line ends; Unicode line/paragraph separators too.
+    unified = text.replace("\r\n", "\n").replace("\r", "\n")
+    unified = unified.replace("\u2028", "\n").replace("\u2029", "\n").replace("\x85", "\n")
+    lines = unified.split("\n")
+    blocks = tuple(Block("line", line, (i,)) for i, line in enumerate(lines, start=1))
+    metadata = Metadata(
+        source_file=Path(name).name,
+        source_sha256=hashlib.sha256(data).hexdigest(),
+        source_encoding=encoding,
+    )
+    return Article(metadata=metadata, blocks=blocks, source_text=unified)
+
+
+def read_path(path: Path, *, max_bytes: int | None = None) -> Article:
+    try:
+        if max_bytes is not None and path.stat().st_size > max_bytes:
+            raise InputError(
+                f"file too large ({path.stat().st_size:,} bytes > limit {max_bytes:,}; "
+                "raise it with --max-size)",
+                str(path),
+            )
+        data = path.read_bytes()
+    except IsADirectoryError as exc:
+        raise InputError("is a directory (use -r to convert a folder)", str(path)) from exc
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", str(path)) from exc
+    try:
+        return read_text(data, str(path), max_bytes=max_bytes)
+    except InputError as exc:
+        exc.path = str(path)
+        raise
