@@ -122,7 +122,7 @@ def traditional() -> Article:
     ]
     blocks = [Block("paragraph", p) for p in paras * 3]
     blocks.insert(2, Block("heading", "人才強區：功以才成，業由才廣"))
-    blocks.insert(3, Block("figure", "專場活動現場。", credit="攝/汪新"))
+    blocks.insert(3, Block("figure", "專場活動現場。", credit="汪新"))
     return Article(md, tuple(blocks))
 
 
@@ -276,7 +276,8 @@ def fidelity(r: Rendered) -> float:
     expected = normalise_for_compare(r.article.plain_text())
     # Photo credits are printed on their own line under the caption; nothing else may
     # interrupt the article text.
-    credits = {normalise_for_compare(credit_line(b)) for b in r.article.blocks if b.credit}
+    lang = r.article.metadata.language
+    credits = {normalise_for_compare(credit_line(b, lang)) for b in r.article.blocks if b.credit}
     body = normalise_for_compare("".join(
         ln for ln in r.body_lines() if normalise_for_compare(ln) not in credits))
     if expected not in body:
@@ -321,9 +322,11 @@ def test_fonts_embedded_subset_unicode(corpus: dict[str, Rendered]) -> None:
 
 
 def test_traditional_uses_tw_subfont(corpus: dict[str, Rendered]) -> None:
-    out = subprocess.run(["pdffonts", str(corpus["traditional"].pdf)], capture_output=True,
+    r = corpus["traditional"]
+    out = subprocess.run(["pdffonts", str(r.pdf)], capture_output=True,
                          text=True, check=True).stdout
     assert "UMingTW" in out and "UMingCN" not in out
+    assert "攝/汪新" in [ln.strip() for ln in r.body_lines()]
 
 
 def test_text_fidelity_is_total(corpus: dict[str, Rendered]) -> None:

@@ -32,7 +32,14 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Spacer
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Flowable,
+    Frame,
+    PageTemplate,
+    Spacer,
+)
 from reportlab.platypus.flowables import HRFlowable
 
 from newsarchive import TOOL_NAME, __version__
@@ -387,7 +394,7 @@ class _TextBlock(Flowable):
             canv.setStrokeGray(0.55)
             canv.line(s.left / 2, 0, s.left / 2, self.height)
         if s.box:
-            w = max(ln.width for ln in self._lines or []) + s.size * 0.8
+            w = max(ln.width for ln in self._lines or []) + s.size * 1.1
             canv.setLineWidth(0.6)
             canv.rect(s.left - s.size * 0.4, 0, w, self.height)
         for i, line in enumerate(self._lines or []):
@@ -443,10 +450,13 @@ def page_footer(page: int) -> str:
     return str(page)
 
 
-def credit_line(block: Block) -> str:
-    """The printed photo credit under a caption ("摄/汪新")."""
+def credit_line(block: Block, language: str = "zh-Hans") -> str:
+    """The printed photo credit under a caption ("摄/汪新"; kept as is if already labelled)."""
     credit = (block.credit or "").strip()
-    return credit if not credit or "摄" in credit else f"摄/{credit}"
+    if not credit or re.search(r"[摄攝/]|图|圖|供", credit):
+        return credit
+    hant = language.lower().startswith(("zh-hant", "zh-tw", "zh-hk"))
+    return f"{'攝' if hant else '摄'}/{credit}"
 
 
 def doc_title(article: Article) -> str:
@@ -556,12 +566,15 @@ def _story(article: Article, st: _Styles) -> list[Flowable]:
     for block in article.blocks:
         if not block.text:
             continue
+        if block.kind in ("heading", "label"):
+            # Not keepWithNext: reportlab then moves the whole next paragraph along.
+            # Room for the heading/label and three body lines, else a new page.
+            story.append(CondPageBreak(size * 7 + st.body.leading * 3))
         if block.kind == "heading":
             story.append(_TextBlock(block.text, st.heading, space_before=size * 0.9,
-                                    space_after=size * 0.3, keep_with_next=True,
-                                    outline=(block.text, title_level)))
+                                    space_after=size * 0.3, outline=(block.text, title_level)))
         elif block.kind == "figure":
-            credit = credit_line(block)
+            credit = credit_line(block, md.language)
             story.append(_TextBlock(block.text, st.caption, space_before=size * 0.5,
                                     space_after=size * (0.1 if credit else 0.6),
                                     keep_with_next=bool(credit)))
@@ -569,7 +582,7 @@ def _story(article: Article, st: _Styles) -> list[Flowable]:
                 story.append(_TextBlock(credit, st.credit, space_after=size * 0.6))
         elif block.kind == "label":
             story.append(_TextBlock(block.text, st.label, space_before=size * 0.8,
-                                    space_after=size * 0.4, keep_with_next=True))
+                                    space_after=size * 0.4))
         else:  # paragraph, or an unclassified line
             story.append(_TextBlock(block.text, st.body))
     story.append(Spacer(1, size * 1.5))
@@ -583,7 +596,7 @@ def _all_texts(article: Article) -> list[str]:
     md = article.metadata
     texts = [article.plain_text(), running_header(article), _dateline(article),
              _byline(article), "0123456789", *_colophon(article)]
-    texts += [credit_line(b) for b in article.blocks if b.credit]
+    texts += [credit_line(b, md.language) for b in article.blocks if b.credit]
     return [_SPACE.sub(" ", t) for t in texts if t] + [md.title or ""]
 
 
