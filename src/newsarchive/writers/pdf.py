@@ -385,7 +385,10 @@ class _TextBlock(Flowable):
         s = self.style
         if self.outline:
             title, level = self.outline
-            key = "o" + hashlib.sha1(f"{title}{id(self)}".encode()).hexdigest()[:12]
+            # A per-document counter, not id(): destination names end up in the file.
+            n = getattr(canv, "_na_outline_count", 0) + 1
+            canv._na_outline_count = n
+            key = f"outline{n}"
             canv.bookmarkPage(key)
             canv.addOutlineEntry(title, key, level=level)
         canv.saveState()

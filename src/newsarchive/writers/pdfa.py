@@ -143,7 +143,8 @@ def _attach(pdf: Pdf, attachments: dict[str, bytes], when: datetime) -> None:
         if name.endswith(".xml"):
             mime = "application/xml"
         spec = pikepdf.AttachedFileSpec(
-            pdf, data, description="Source", filename=name, mime_type=mime,
+            pdf, data, description=f"Source of this edition: {name}", filename=name,
+            mime_type=mime,
             creation_date=pdf_date(when), mod_date=pdf_date(when),
             relationship=Name.Source,
         )
@@ -162,7 +163,8 @@ def make_pdfa(
     """Return ``data`` (a reportlab PDF) as PDF/A-``level``.
 
     Only 1b is checked by a validator here (PDFBox preflight); 2b/3b follow the same recipe
-    with PDF 1.7 and, for 3b, embedded source files.
+    with PDF 1.7 and, for 3b, embedded source files. ``attachments`` are ignored below 3b:
+    PDF/A-1 forbids embedded files and PDF/A-2 allows only PDF/A ones.
     """
     part = int(level[0])
     with Pdf.open(BytesIO(data)) as pdf:
