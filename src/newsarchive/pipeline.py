@@ -35,3 +35,57 @@ def normalize_file(path: Path, options: Options | None = None) -> list[Article]:
         return normalize_bytes(path.read_bytes(), str(path), options)
     article = read_path(path, max_bytes=options.max_bytes)
     return normalize(article, options, options.metadata_overrides.get(path.name))
+
+
+FORMATS: dict[str, str] = {"tei": ".tei.xml", "docx": ".docx", "pdf": ".pdf"}
+
+
+def render(article: Article, fmt: str, options: Options, tei: bytes | None = None) -> bytes:
+    """One edition of ``article`` as bytes; TEI is checked against the project schema."""
+    if fmt == "tei":
+        from newsarchive.validate import check_tei
+        from newsarchive.writers.tei import write_tei
+
+        data = write_tei(article, options)
+        check_tei(data, article.metadata.source_file or "<article>")
+        return data
+    if fmt == "docx":
+        from newsarchive.writers.docx import write_docx
+
+        return write_docx(article, options)
+    if fmt == "pdf":
+        from newsarchive.writers.pdf import write_pdf
+
+        attachments = None
+        if options.pdfa == "3b":
+            from newsarchive.writers.tei import write_tei
+
+            attachments = {output_stem(article) + ".tei.xml": tei or write_tei(article, options)}
+        return write_pdf(article, options, attachments=attachments)
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def output_stem(article: Article) -> str:
+    """Output names derive from the input stem; stories of one page get -1, -2…"""
+    name = Path(article.metadata.source_file or "article").name
+    for suffix in (".tei.xml", ".txt", ".text", ".xml", ".tei"):
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    md = article.metadata
+    return f"{name}-{md.article_index}" if md.article_count > 1 else name
+
+
+def render_all(articles: list[Article], formats: list[str], options: Options
+               ) -> dict[str, bytes]:
+    """Every edition of every article, keyed by output file name, rendered in memory first
+    so that a failure in any of them writes nothing for this input."""
+    outputs: dict[str, bytes] = {}
+    for article in articles:
+        stem = output_stem(article)
+        tei = render(article, "tei", options) if "tei" in formats or options.pdfa == "3b" \
+            else None
+        for fmt in formats:
+            data = tei if fmt == "tei" and tei is not None else render(article, fmt, options, tei)
+            outputs[stem + FORMATS[fmt]] = data
+    return outputs

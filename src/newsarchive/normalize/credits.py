@@ -173,7 +173,8 @@ def match_names_line(text: str, original: str) -> Found | None:
         head = [t.group() for t in tokens[:cut]]
         if not all(is_name(t) for t in head) or len(head) > 8:
             continue
-        result = Found("credit.names", authors=[original[t.start() : t.end()] for t in tokens[:cut]])
+        authors = [original[t.start() : t.end()] for t in tokens[:cut]]
+        result = Found("credit.names", authors=authors)
         if cut == len(tokens):
             return result
         tail_start = tokens[cut].start()

@@ -67,7 +67,8 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
             try:
                 return data.decode(encoding), encoding.replace("-sig", "") + " (BOM)"
             except UnicodeDecodeError as exc:
-                raise InputError(f"undecodable {encoding} after its BOM: {exc.reason}", name) from exc
+                cause = f"undecodable {encoding} after its BOM: {exc.reason}"
+                raise InputError(cause, name) from exc
     utf16 = _looks_like_utf16_without_bom(data)
     if utf16:
         try:
