@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from difflib import SequenceMatcher
+from io import BytesIO
 from pathlib import Path
 
 import pikepdf
@@ -207,6 +208,8 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Rendered]:
     docs = {
         "realistic": _build("realistic", realistic(), out=out),
         "traditional": _build("traditional", traditional(), out=out),
+        # No title, authors, newspaper or date: Info/XMP without Author, fallback header.
+        "bare": _build("bare", Article(Metadata(), (Block("paragraph", PARAS[3]),)), out=out),
     }
     for size in (8.0, 9.0, 10.5, 12.0, 14.0, 17.5):
         name = f"stress-{size}"
@@ -491,3 +494,12 @@ def test_pdfa_3b_with_attachment(tmp_path: Path) -> None:
         assert pdf.attachments["article.tei.xml"].get_file().read_bytes() == tei
         assert pdf.Root.AF[0].AFRelationship == pikepdf.Name.Source
     assert re.search(rb"/GTS_PDFA1", data)
+
+
+def test_pdfa_2b_version_and_part() -> None:
+    data = write_pdf(realistic(), Options(pdfa="2b"), created=CREATED,
+                     attachments={"ignored.xml": b"<x/>"})
+    with pikepdf.open(BytesIO(data)) as pdf:
+        assert pdf.pdf_version == "1.7"
+        assert "<pdfaid:part>2</pdfaid:part>" in pdf.Root.Metadata.read_bytes().decode()
+        assert len(pdf.attachments) == 0  # PDF/A-2 allows only PDF/A attachments
