@@ -115,6 +115,13 @@ def _rng_problems(
     # libxml2 repeats each error up the ancestor chain ("X failed to validate content");
     # keep those only when nothing more specific was reported.
     specific = [e for e in entries if not _CONSEQUENTIAL.search(e.message)] or entries
+    # "Expecting an element , got nothing" names nothing; drop it where a line says more.
+    named_lines = {e.line for e in specific if not e.message.startswith("Expecting an element ,")}
+    specific = [
+        e
+        for e in specific
+        if not (e.message.startswith("Expecting an element ,") and e.line in named_lines)
+    ]
     seen: set[tuple[int, int, str]] = set()
     problems = []
     for e in specific:
@@ -159,7 +166,7 @@ def validate_tree(
     problems += _schematron_problems(tree, name)
     if tei_all:
         problems += _rng_problems(tei_all_rng(), tree, name, "tei_all")
-    return problems
+    return sorted(problems, key=lambda p: (p.line, p.col))
 
 
 def _jing_problems(data: bytes, name: str, schema: Path, label: str) -> list[Problem]:
@@ -222,7 +229,7 @@ def validate_tei(
     problems += _schematron_problems(tree, label)
     if tei_all:
         problems += _jing_problems(data, label, tei_all_path(), "tei_all")
-    return problems
+    return sorted(problems, key=lambda p: (p.line, p.col))
 
 
 def check_tei(data: bytes, name: str) -> None:

@@ -318,7 +318,7 @@ def read_tei(data: bytes, name: str) -> Article:
         authors=authors or tuple(body.authors),
         author_affiliation=body.affiliation,
         credits=credits,
-        newspaper=text_at(sd, ".//t:monogr/t:title[@level='j'] | .//t:monogr/t:title[1]"),
+        newspaper=text_at(sd, ".//t:title[@level='j'] | .//t:monogr/t:title[1]"),
         edition=text_at(sd, ".//t:monogr/t:edition | t:bibl[@type='article']/t:edition"),
         page=text_at(sd, ".//t:biblScope[@unit='page']"),
         section=text_at(sd, ".//t:biblScope[@unit='section']"),

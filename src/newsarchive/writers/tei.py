@@ -227,7 +227,9 @@ def _source_desc(fd: etree._Element, article: Article) -> None:
     md = article.metadata
     sd = _sub(fd, "sourceDesc")
     has_title = bool(md.title and md.title.strip() and not md.title_supplied)
-    if md.newspaper and md.newspaper.strip():
+    newspaper = md.newspaper if md.newspaper and md.newspaper.strip() else None
+    # biblStruct's imprint must not be empty: without date/page/section use a plain bibl.
+    if newspaper and (md.date or md.page or md.section):
         bs = _sub(sd, "biblStruct")
         an = _sub(bs, "analytic")
         if has_title:
@@ -236,7 +238,7 @@ def _source_desc(fd: etree._Element, article: Article) -> None:
         if md.url:
             _sub(an, "idno", md.url, type="URI")
         mo = _sub(bs, "monogr")
-        _sub(mo, "title", md.newspaper, level="j")
+        _sub(mo, "title", newspaper, level="j")
         if md.edition:
             _sub(mo, "edition", md.edition)
         imprint = _sub(mo, "imprint")
@@ -246,12 +248,14 @@ def _source_desc(fd: etree._Element, article: Article) -> None:
             _sub(imprint, "biblScope", md.page, unit="page")
         if md.section:
             _sub(imprint, "biblScope", md.section, unit="section")
-    elif has_title or md.authors or md.url or md.date or md.edition or md.page or md.section:
-        # No newspaper: what the scraped page itself tells about the article.
+    elif newspaper or has_title or md.authors or md.url or md.edition or md.page or md.section:
+        # What the scraped page itself tells about the article.
         bibl = _sub(sd, "bibl", type="article")
         if has_title:
             _sub(bibl, "title", md.title, level="a")
         _people(bibl, "author", md.authors)
+        if newspaper:
+            _sub(bibl, "title", newspaper, level="j")
         if md.edition:
             _sub(bibl, "edition", md.edition)
         if md.date:
