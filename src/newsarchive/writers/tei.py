@@ -65,7 +65,7 @@ DIGITAL_EDITION_KEY = "digital-edition"
 # each normalisation step is one module and the step is its module name.
 _DECL_RULES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("script", "opencc", "t2s", "s2t", "convert"), "normalization"),
-    (("gloss", "pinyin", "unicode", "nfc", "space", "whitespace", "normal"), "normalization"),
+    (("gloss", "pinyin", "character", "unicode", "nfc", "space", "normal"), "normalization"),
     (("punct",), "punctuation"),
     (("hyphen", "join", "wrap", "break"), "hyphenation"),
     (("correct", "typo", "fix"), "correction"),
@@ -304,6 +304,10 @@ _STEP_PROSE: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 
 
+def _is_script_step(name: str) -> bool:
+    return any(k in name for k in ("script", "opencc", "t2s", "s2t"))
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
@@ -316,9 +320,12 @@ def _decl_text(
         f" ({', '.join(f'{a} {n}' for a, n in sorted(actions.items()))})" if actions else ""
     )
     name = step.lower()
-    if element == "normalization" and (
-        "convert" in actions or any(k in name for k in ("script", "opencc", "t2s", "s2t"))
-    ):
+    if _is_script_step(name) and "convert" not in actions:
+        return (
+            f"Chinese script of the source identified as {md_script or 'not recorded'}; "
+            f"no conversion to {language} was needed. {summary[0].upper()}{summary[1:]}."
+        )
+    if element == "normalization" and ("convert" in actions or _is_script_step(name)):
         config = {"zh-Hans": "t2s", "zh-Hant": "s2t"}.get(language, "")
         return (
             f"Chinese script converted with OpenCC{f' ({config})' if config else ''} "
@@ -326,7 +333,7 @@ def _decl_text(
         )
     for keys, prose in _STEP_PROSE:
         if any(k in name for k in keys):
-            return f"{prose} ({summary})"
+            return f"{prose} {summary[0].upper()}{summary[1:]}."
     return f"Normalisation {summary}."
 
 
@@ -343,6 +350,8 @@ def _encoding_desc(header: etree._Element, article: Article) -> None:
     for step in steps:
         edits = [e for e in article.provenance if e.step == step]
         element = step_element(step)
+        if _is_script_step(step.lower()) and not any(e.action == "convert" for e in edits):
+            element = None  # nothing was converted: a note, not a normalisation
         text = _decl_text(step, element, edits, md.source_script, md.language)
         if element is None:
             _sub(decl, "p", text)
@@ -354,6 +363,16 @@ def _encoding_desc(header: etree._Element, article: Article) -> None:
             attrs["eol"] = "none"  # lines broken mid-sentence are rejoined, no break kept
         el = _sub(decl, element, **attrs)
         _sub(el, "p", text)
+        joins = sum(1 for e in edits if e.action == "join")
+        if joins and element != "hyphenation":
+            # a step that also rejoins broken lines (segment does): declare that too
+            hy = _sub(decl, "hyphenation", eol="none")
+            _sub(
+                hy,
+                "p",
+                f"{_plural(joins, 'line')} broken mid-sentence rejoined by step "
+                f"{step}; source line breaks are not kept.",
+            )
 
 
 def _profile_desc(header: etree._Element, article: Article) -> None:
