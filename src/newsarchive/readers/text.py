@@ -41,17 +41,28 @@ _BOMS = (
 _CANDIDATES = ["utf_8", "gb18030", "big5", "big5hkscs", "utf_16", "utf_16_le", "utf_16_be"]
 
 
+def _plausible(text: str) -> float:
+    """Share of characters a Chinese article is made of: Han, CJK punctuation, ASCII text."""
+    good = sum(
+        1 for ch in text
+        if (ch.isascii() and (ch.isprintable() or ch in "\r\n\t"))
+        or "\u3000" <= ch <= "\u303f" or "\u4e00" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"
+        or "\u2010" <= ch <= "\u206f" or "\u3400" <= ch <= "\u4dbf"
+    )
+    return good / max(1, len(text))
+
+
 def _looks_like_utf16_without_bom(data: bytes) -> str | None:
-    """UTF-16 text of CJK + ASCII has NULs at every other byte for the ASCII part."""
-    if len(data) < 4 or len(data) % 2:
+    """UTF-16 without a BOM: the byte order whose decoding reads as Chinese text."""
+    if len(data) < 4 or len(data) % 2 or b"\x00" not in data:
         return None
-    even_nuls = data[0::2].count(0)
-    odd_nuls = data[1::2].count(0)
-    half = len(data) // 2
-    if odd_nuls > half * 0.2 and even_nuls < half * 0.05:
-        return "utf_16_le"
-    if even_nuls > half * 0.2 and odd_nuls < half * 0.05:
-        return "utf_16_be"
+    for encoding in ("utf_16_le", "utf_16_be"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _plausible(text) > 0.95:
+            return encoding
     return None
 
 
@@ -101,8 +112,7 @@ def read_text(data: bytes, name: str, *, max_bytes: int | None = None) -> Articl
     """Build the raw Article: one ``line`` block per source line, blank lines included."""
     if max_bytes is not None and len(data) > max_bytes:
         raise InputError(
-            f"file too large ({len(data):,} bytes > limit {max_bytes:,}; raise it with "
-            "--max-size)",
+            f"file too large ({len(data):,} bytes > limit {max_bytes:,}; raise it with --max-size)",
             name,
         )
     text, encoding = decode(data, name)
