@@ -6,9 +6,12 @@ from newsarchive.model import Article
 
 
 def format_text(article: Article) -> str:
-    """Kicker, title, then blocks in reading order, one per paragraph."""
+    """Kicker, title, then blocks in reading order, one per paragraph.
+
+    A supplied title is metadata, not text of the article, so it is not printed."""
     md = article.metadata
-    lines = [line for line in (md.subtitle, md.title) if line]
+    title = None if md.title_supplied else md.title
+    lines = [line for line in (md.subtitle, title) if line]
     for block in article.blocks:
         if block.kind == "figure":
             credit = f"（摄/{block.credit}）" if block.credit else ""

@@ -1,0 +1,74 @@
+"""Property tests (hypothesis) for the normalisers."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from newsarchive.model import Article, Block, Metadata
+from newsarchive.normalize.characters import clean_line
+from newsarchive.normalize.pinyin import remove_glosses
+from newsarchive.normalize.punctuation import fix_punctuation
+from newsarchive.normalize.script import converter, unify_script
+from newsarchive.options import Options
+from newsarchive.pipeline import normalize_bytes
+from newsarchive.writers.text import format_text
+
+# Han characters OpenCC t2s leaves alone: text made of them is already Simplified.
+_SAMPLE = "".join(chr(c) for c in range(0x4E00, 0x4E00 + 3000))
+SIMPLIFIED = "".join(ch for ch in _SAMPLE if converter("t2s").convert(ch) == ch)
+PUNCT = "，。、；：？！“”（）《》…—,.;:?!()"
+XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+simplified_text = st.text(alphabet=SIMPLIFIED + PUNCT + "0123456789 abcXYZ", min_size=1,
+                          max_size=200)
+any_text = st.text(min_size=0, max_size=200)
+sentence = st.builds(lambda body, end: body + end,
+                     st.text(alphabet=SIMPLIFIED + "，、“”0123456789", min_size=22, max_size=80),
+                     st.sampled_from("。！？"))
+paragraph = st.lists(sentence, min_size=1, max_size=3).map("".join)
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=200))
+def test_punctuation_never_touches_ascii_only_text(text: str) -> None:
+    assert fix_punctuation(text) == text
+
+
+@given(simplified_text)
+def test_punctuation_is_idempotent(text: str) -> None:
+    once = fix_punctuation(text)
+    assert fix_punctuation(once) == once
+
+
+@given(simplified_text)
+def test_simplified_text_is_unchanged_by_script_unification(text: str) -> None:
+    article = Article(Metadata(), (Block("line", text, (1,)),))
+    assert unify_script(article, "hans").blocks == article.blocks
+
+
+@given(any_text)
+def test_clean_line_is_idempotent_and_xml_safe(text: str) -> None:
+    once = clean_line(text)
+    assert clean_line(once) == once
+    assert not XML_FORBIDDEN.search(once)
+    assert "\n" not in once or "\n" in text
+
+
+@given(any_text)
+def test_gloss_removal_is_idempotent(text: str) -> None:
+    once, _ = remove_glosses(text)
+    assert remove_glosses(once)[0] == once
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(paragraph, min_size=1, max_size=6))
+def test_normalising_twice_changes_nothing(paragraphs: list[str]) -> None:
+    source = "\n\n".join(paragraphs).encode("utf-8")
+    first = normalize_bytes(source, "a.txt", Options())
+    again = [normalize_bytes(format_text(a).encode("utf-8"), "a.txt", Options()) for a in first]
+    for article, (second,) in zip(first, again, strict=True):
+        assert [b.text for b in second.blocks if b.kind == "paragraph"] == [
+            b.text for b in article.blocks if b.kind == "paragraph"]
+        assert second.metadata.title == article.metadata.title
