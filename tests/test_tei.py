@@ -299,6 +299,15 @@ def test_hostile_xml_rejected(name):
     assert time.perf_counter() - start < 2
 
 
+def test_malformed_xeno_record_is_input_error(realistic):
+    text = realistic.decode()
+    bad = text.replace('{"article":[1,1]', '{"article":"x"', 1)
+    with pytest.raises(InputError, match="xenoData"):
+        read_tei(bad.encode(), "bad.xml")
+    with pytest.raises(InputError, match="JSON"):
+        read_tei(text.replace('{"article"', "{article", 1).encode(), "bad.xml")
+
+
 def test_check_tei_raises(realistic):
     validate.check_tei(realistic, "ok.xml")
     with pytest.raises(ValidationError):

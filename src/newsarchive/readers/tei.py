@@ -309,8 +309,13 @@ def read_tei(data: bytes, name: str) -> Article:
         or "zh-Hans"
     )
     sha = text_at(ps, "t:idno[@type='sha256']") or text_at(scraped, "t:idno[@type='sha256']")
-    article_pos = record.get("article") or [1, 1]
-    field_sources = record.get("field_sources") or {}
+    try:  # a hand-edited or foreign xenoData record must fail as bad input, not crash
+        index, count = (int(n) for n in record.get("article") or (1, 1))  # type: ignore[attr-defined]
+        field_sources = tuple(
+            sorted((str(k), str(v)) for k, v in dict(record.get("field_sources") or {}).items())  # type: ignore[call-overload]
+        )
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"xenoData record is malformed: {exc}", name) from exc
     md = Metadata(
         title=title or body.heads.get("main"),
         title_supplied=supplied,
@@ -331,15 +336,18 @@ def read_tei(data: bytes, name: str) -> Article:
         source_file=text_at(scraped, "t:name[@type='file']") or "",
         source_sha256=sha or "",
         source_encoding=text_at(scraped, "t:note[@type='encoding']") or "",
-        article_index=int(article_pos[0]),  # type: ignore[index]
-        article_count=int(article_pos[1]),  # type: ignore[index]
-        field_sources=tuple(sorted((str(k), str(v)) for k, v in dict(field_sources).items())),  # type: ignore[call-overload]
+        article_index=index,
+        article_count=count,
+        field_sources=field_sources,
     )
     lines = record.get("source_lines")
     blocks = body.blocks
-    if isinstance(lines, list) and len(lines) == len(blocks):
+    if (
+        isinstance(lines, list)
+        and len(lines) == len(blocks)
+        and all(isinstance(ls, list) and all(isinstance(n, int) for n in ls) for ls in lines)
+    ):
         blocks = [
-            Block(b.kind, b.text, tuple(int(n) for n in ls), b.credit)
-            for b, ls in zip(blocks, lines, strict=True)
+            Block(b.kind, b.text, tuple(ls), b.credit) for b, ls in zip(blocks, lines, strict=True)
         ]
     return Article(md, tuple(blocks), _edits(record, name))
