@@ -7,7 +7,7 @@ the page splitter); they never mutate their input, they return ``article.evolve(
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
 BlockKind = Literal["line", "heading", "paragraph", "figure", "label"]

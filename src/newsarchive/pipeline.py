@@ -76,15 +76,13 @@ def output_stem(article: Article) -> str:
     return f"{name}-{md.article_index}" if md.article_count > 1 else name
 
 
-def render_all(articles: list[Article], formats: list[str], options: Options
-               ) -> dict[str, bytes]:
+def render_all(articles: list[Article], formats: list[str], options: Options) -> dict[str, bytes]:
     """Every edition of every article, keyed by output file name, rendered in memory first
     so that a failure in any of them writes nothing for this input."""
     outputs: dict[str, bytes] = {}
     for article in articles:
         stem = output_stem(article)
-        tei = render(article, "tei", options) if "tei" in formats or options.pdfa == "3b" \
-            else None
+        tei = render(article, "tei", options) if "tei" in formats or options.pdfa == "3b" else None
         for fmt in formats:
             data = tei if fmt == "tei" and tei is not None else render(article, fmt, options, tei)
             outputs[stem + FORMATS[fmt]] = data

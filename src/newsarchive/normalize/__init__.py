@@ -20,12 +20,23 @@ from newsarchive.normalize.split import split_page
 from newsarchive.normalize.title import extract_title
 from newsarchive.options import Options
 
-STEPS = ("characters", "pinyin", "script", "chrome", "split", "credits", "title", "segment",
-         "punctuation", "sidecar")
+STEPS = (
+    "characters",
+    "pinyin",
+    "script",
+    "chrome",
+    "split",
+    "credits",
+    "title",
+    "segment",
+    "punctuation",
+    "sidecar",
+)
 
 
-def normalize(article: Article, options: Options, sidecar: dict[str, str] | None = None
-              ) -> list[Article]:
+def normalize(
+    article: Article, options: Options, sidecar: dict[str, str] | None = None
+) -> list[Article]:
     page = clean_characters(article)
     page = remove_pinyin(page)
     page = unify_script(page, options.script)

@@ -27,9 +27,7 @@ def load_data(name: str) -> dict[str, Any]:
 @cache
 def load_list(name: str) -> tuple[str, ...]:
     text = resources.files("newsarchive.data").joinpath(name).read_text("utf-8")
-    return tuple(
-        word for line in text.splitlines() if (word := line.split("#", 1)[0].strip())
-    )
+    return tuple(word for line in text.splitlines() if (word := line.split("#", 1)[0].strip()))
 
 
 def han_count(text: str) -> int:

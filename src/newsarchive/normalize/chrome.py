@@ -56,8 +56,11 @@ def pieces() -> tuple[Piece, ...]:
 
 def _iso_date(groups: dict[str, str | None]) -> str | None:
     try:
-        year, month, day = int(groups["year"] or 0), int(groups["month"] or 0), int(
-            groups["day"] or 0)
+        year, month, day = (
+            int(groups["year"] or 0),
+            int(groups["month"] or 0),
+            int(groups["day"] or 0),
+        )
     except (KeyError, ValueError):
         return None
     if 1 <= month <= 12 and 1 <= day <= 31:

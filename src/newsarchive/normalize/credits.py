@@ -205,8 +205,10 @@ def strip_trailing_credits(text: str, original: str) -> tuple[str, list[Found]]:
             found = editors
             found.rule = "credit.trailing-editor"
         elif names := names_in(inner):
-            found = Found("credit.trailing-author", authors=[
-                inner_original[m.start() : m.end()] for m in _SEPARATORS.finditer(inner)])
+            found = Found(
+                "credit.trailing-author",
+                authors=[inner_original[m.start() : m.end()] for m in _SEPARATORS.finditer(inner)],
+            )
             del names
         elif byline := match_byline(inner, inner_original):
             found = byline
@@ -286,15 +288,31 @@ def extract_credits(article: Article) -> Article:
             kept, tails = strip_trailing_credits(simple, text)
             for tail in tails:
                 metadata = _merge(metadata, tail)
-                edits.append(Edit(STEP, tail.rule, "metadata", text[len(kept) :].strip(),
-                                  _describe(tail), line))
+                edits.append(
+                    Edit(
+                        STEP,
+                        tail.rule,
+                        "metadata",
+                        text[len(kept) :].strip(),
+                        _describe(tail),
+                        line,
+                    )
+                )
             if tails:
                 text = kept
         elif not has_sentence_punct(simple) and (cut := caption_credit(simple, text)):
             caption, who, rule = cut
             metadata = _merge(metadata, Found(rule, credits=[Credit(who, "photographer", "摄")]))
-            edits.append(Edit(STEP, rule, "metadata", text[len(caption) :].strip(),
-                              f"photographer={who}", line))
+            edits.append(
+                Edit(
+                    STEP,
+                    rule,
+                    "metadata",
+                    text[len(caption) :].strip(),
+                    f"photographer={who}",
+                    line,
+                )
+            )
             blocks.append(Block(block.kind, caption, block.source_lines, who))
             continue
         blocks.append(Block(block.kind, text, block.source_lines, block.credit))

@@ -34,8 +34,7 @@ def remove_pinyin(article: Article) -> Article:
         if found:
             line = block.source_lines[0] if block.source_lines else None
             edits.append(
-                Edit(STEP, "pinyin.gloss", "remove", " ".join(found), f"{len(found)} glosses",
-                     line)
+                Edit(STEP, "pinyin.gloss", "remove", " ".join(found), f"{len(found)} glosses", line)
             )
         blocks.append(Block(block.kind, cleaned, block.source_lines, block.credit))
     return article.evolve(blocks=blocks, edits=edits)

@@ -53,8 +53,11 @@ def fix_punctuation(text: str) -> str:
         elif ch == ")" and stack:
             start = stack.pop()
             inside = text[start + 1 : i]
-            if HAN_RE.search(inside) or _is_context(_neighbour(text, start, -1)) \
-                    or _is_context(_neighbour(text, i, 1)):
+            if (
+                HAN_RE.search(inside)
+                or _is_context(_neighbour(text, start, -1))
+                or _is_context(_neighbour(text, i, 1))
+            ):
                 chars[start], chars[i] = mapping["("], mapping[")"]
     for i, ch in enumerate(text):
         if protected[i] or ch not in mapping or ch in "()":

@@ -56,8 +56,14 @@ def unify_script(article: Article, target: str = "hans") -> Article:
     full_text = "\n".join(b.text for b in article.blocks)
     source, share = detect_script(full_text)
     edits = [
-        Edit(STEP, "script.detect", "metadata", source,
-             f"{share:.2%} of Han characters differ from Simplified", None)
+        Edit(
+            STEP,
+            "script.detect",
+            "metadata",
+            source,
+            f"{share:.2%} of Han characters differ from Simplified",
+            None,
+        )
     ]
     metadata = article.metadata.with_field("source_script", source, "derived")
     if target == "keep" or source == "none":
@@ -80,7 +86,12 @@ def unify_script(article: Article, target: str = "hans") -> Article:
             edits.append(Edit(STEP, f"opencc.{config}", "convert", block.text, converted, line))
         blocks.append(Block(block.kind, converted, block.source_lines, block.credit))
     edits.append(
-        Edit(STEP, f"opencc.{config}", "metadata", f"{source} -> {language}",
-             f"{total} characters converted")
+        Edit(
+            STEP,
+            f"opencc.{config}",
+            "metadata",
+            f"{source} -> {language}",
+            f"{total} characters converted",
+        )
     )
     return article.evolve(metadata=metadata, blocks=blocks, edits=edits)

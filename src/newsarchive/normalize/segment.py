@@ -66,8 +66,9 @@ def _collect(article: Article) -> list[Line]:
             blanks += 1
             continue
         if block.kind != "line":  # already typed (e.g. by a TEI reader): keep as is
-            lines.append(Line(block.text, block.source_lines, block.credit, blanks, block.kind,
-                              "typed"))
+            lines.append(
+                Line(block.text, block.source_lines, block.credit, blanks, block.kind, "typed")
+            )
         else:
             lines.append(Line(block.text, block.source_lines, block.credit, blanks))
         blanks = 0
@@ -83,13 +84,37 @@ def _split_labels(lines: list[Line]) -> list[Line]:
             result.append(line)
             continue
         if found := label_prefix.match(line.text):
-            result.append(Line(found.group("label"), line.source_lines, None, line.blank_before,
-                               "label", "label.prefix"))
-            result.append(Line(found.group("rest"), line.source_lines, line.credit, 0, "heading",
-                               "label.prefix"))
+            result.append(
+                Line(
+                    found.group("label"),
+                    line.source_lines,
+                    None,
+                    line.blank_before,
+                    "label",
+                    "label.prefix",
+                )
+            )
+            result.append(
+                Line(
+                    found.group("rest"),
+                    line.source_lines,
+                    line.credit,
+                    0,
+                    "heading",
+                    "label.prefix",
+                )
+            )
         elif (found := label_line.match(line.text)) and not has_sentence_punct(line.text):
-            result.append(Line(found.group("label"), line.source_lines, None, line.blank_before,
-                               "label", "label.line"))
+            result.append(
+                Line(
+                    found.group("label"),
+                    line.source_lines,
+                    None,
+                    line.blank_before,
+                    "label",
+                    "label.line",
+                )
+            )
         else:
             result.append(line)
     return result
@@ -128,14 +153,24 @@ def _classify(lines: list[Line]) -> None:
             and not following.kind
             and not is_body_text(following.text)
             and not following.credit
-        ) or (previous is not None and previous.reason == "heading.two-line-first"
-              and line.blank_before == 0):
-            first = not (previous is not None and previous.reason == "heading.two-line-first"
-                         and line.blank_before == 0)
+        ) or (
+            previous is not None
+            and previous.reason == "heading.two-line-first"
+            and line.blank_before == 0
+        ):
+            first = not (
+                previous is not None
+                and previous.reason == "heading.two-line-first"
+                and line.blank_before == 0
+            )
             line.kind = "heading"
             line.reason = "heading.two-line-first" if first else "heading.two-line-second"
-        elif previous is not None and previous.kind == "body" and not ends_terminal(
-                previous.text) and line.blank_before == 0:
+        elif (
+            previous is not None
+            and previous.kind == "body"
+            and not ends_terminal(previous.text)
+            and line.blank_before == 0
+        ):
             # A hard-wrapped sentence (text copied from a PDF): short line, no gap.
             line.kind, line.reason = "body", "body.wrapped-continuation"
         elif line.blank_before >= caption_gap:
@@ -152,8 +187,14 @@ def _classify(lines: list[Line]) -> None:
 
 def _glue(left: str, right: str) -> str:
     """Join two pieces of one sentence; only Latin words need a space between them."""
-    if left and right and left[-1].isascii() and left[-1].isalnum() and right[0].isascii() \
-            and right[0].isalnum():
+    if (
+        left
+        and right
+        and left[-1].isascii()
+        and left[-1].isalnum()
+        and right[0].isascii()
+        and right[0].isalnum()
+    ):
         if left.endswith("-") and right[0].islower():
             return left[:-1] + right
         return f"{left} {right}"
@@ -186,8 +227,16 @@ def segment(article: Article) -> Article:
             flush()
             text = f"{line.text} {second.text}"
             blocks.append(Block("heading", text, line.source_lines + second.source_lines))
-            edits.append(Edit(STEP, "heading.two-line", "join", f"{line.text}\n{second.text}",
-                              text, first_line))
+            edits.append(
+                Edit(
+                    STEP,
+                    "heading.two-line",
+                    "join",
+                    f"{line.text}\n{second.text}",
+                    text,
+                    first_line,
+                )
+            )
             index += 2
             continue
         if line.kind == "body":
@@ -197,15 +246,32 @@ def segment(article: Article) -> Article:
                 # caption in it may be a real paragraph break or damage: an archivist looks.
                 doubtful = tail == head or (line.blank_before > 1 and not pending)
                 joined = _glue(paragraph.text, line.text)
-                edits.append(Edit(
-                    STEP, "join.broken-line", "join", f"{paragraph.text[-8:]}\n{line.text[:8]}",
-                    f"{paragraph.text[-8:]}{line.text[:8]}", first_line, doubtful))
+                edits.append(
+                    Edit(
+                        STEP,
+                        "join.broken-line",
+                        "join",
+                        f"{paragraph.text[-8:]}\n{line.text[:8]}",
+                        f"{paragraph.text[-8:]}{line.text[:8]}",
+                        first_line,
+                        doubtful,
+                    )
+                )
                 for figure in pending:
                     figure_line = figure.source_lines[0] if figure.source_lines else None
-                    edits.append(Edit(STEP, "caption.lift", "lift", figure.text,
-                                      "figure after the paragraph", figure_line))
-                paragraph = Line(joined, paragraph.source_lines + line.source_lines, None, 0,
-                                 "body")
+                    edits.append(
+                        Edit(
+                            STEP,
+                            "caption.lift",
+                            "lift",
+                            figure.text,
+                            "figure after the paragraph",
+                            figure_line,
+                        )
+                    )
+                paragraph = Line(
+                    joined, paragraph.source_lines + line.source_lines, None, 0, "body"
+                )
             else:
                 flush()
                 paragraph = line
@@ -218,9 +284,17 @@ def segment(article: Article) -> Article:
                 blocks.append(Block("figure", line.text, line.source_lines, line.credit))
         else:  # heading | label
             if paragraph is not None and not ends_terminal(paragraph.text):
-                edits.append(Edit(STEP, "paragraph.unterminated", "flag", paragraph.text[-12:],
-                                  "paragraph ends without closing punctuation",
-                                  paragraph.source_lines[-1], True))
+                edits.append(
+                    Edit(
+                        STEP,
+                        "paragraph.unterminated",
+                        "flag",
+                        paragraph.text[-12:],
+                        "paragraph ends without closing punctuation",
+                        paragraph.source_lines[-1],
+                        True,
+                    )
+                )
             flush()
             edits.append(Edit(STEP, line.reason, "classify", line.text, line.kind, first_line))
             blocks.append(Block(line.kind, line.text, line.source_lines))  # type: ignore[arg-type]

@@ -6,8 +6,19 @@ from newsarchive.errors import UsageError
 from newsarchive.model import Article, Edit
 
 STEP = "sidecar"
-TEXT_FIELDS = ("title", "subtitle", "newspaper", "edition", "page", "section", "date", "url",
-               "licence", "publisher", "author_affiliation")
+TEXT_FIELDS = (
+    "title",
+    "subtitle",
+    "newspaper",
+    "edition",
+    "page",
+    "section",
+    "date",
+    "url",
+    "licence",
+    "publisher",
+    "author_affiliation",
+)
 LIST_FIELDS = ("authors",)
 
 
@@ -18,8 +29,9 @@ def apply_sidecar(article: Article, fields: dict[str, str]) -> Article:
         if name in ("file", "path", "filename") or value in ("", None):
             continue
         if name in LIST_FIELDS:
-            parsed: object = tuple(v.strip() for v in value.replace("；", ";").split(";")
-                                   if v.strip())
+            parsed: object = tuple(
+                v.strip() for v in value.replace("；", ";").split(";") if v.strip()
+            )
         elif name in TEXT_FIELDS:
             parsed = value.strip()
         else:

@@ -38,13 +38,19 @@ def _boundaries(article: Article) -> list[int]:
             if j == len(blocks):
                 break
             headlines = [k for k in range(i + 1, j) if blocks[k].text]
-            if headlines and is_heading_like(blocks[headlines[-1]].text, 60) \
-                    and not _is_end_credit(blocks[headlines[-1]].text):
+            if (
+                headlines
+                and is_heading_like(blocks[headlines[-1]].text, 60)
+                and not _is_end_credit(blocks[headlines[-1]].text)
+            ):
                 start = headlines[-1]
                 # A kicker or two-line title set directly above (no blank line) goes along.
-                while start - 1 > i and blocks[start - 1].text \
-                        and is_heading_like(blocks[start - 1].text) \
-                        and not _is_end_credit(blocks[start - 1].text):
+                while (
+                    start - 1 > i
+                    and blocks[start - 1].text
+                    and is_heading_like(blocks[start - 1].text)
+                    and not _is_end_credit(blocks[start - 1].text)
+                ):
                     start -= 1
                 cuts.append(start)
                 seen_body = False
@@ -66,7 +72,13 @@ def split_page(article: Article) -> list[Article]:
         lines = [n for b in blocks for n in b.source_lines]
         metadata = replace(article.metadata, article_index=number, article_count=len(starts))
         span = f"lines {min(lines)}-{max(lines)}" if lines else "no lines"
-        edit = Edit(STEP, "split.after-credits", "split", "",
-                    f"story {number} of {len(starts)}: {span}", min(lines) if lines else None)
+        edit = Edit(
+            STEP,
+            "split.after-credits",
+            "split",
+            "",
+            f"story {number} of {len(starts)}: {span}",
+            min(lines) if lines else None,
+        )
         pieces.append(article.evolve(metadata=metadata, blocks=blocks, edits=[edit]))
     return pieces

@@ -50,8 +50,7 @@ def extract_title(article: Article) -> Article:
         following = opening[position + 1] if position + 1 < len(opening) else None
         if text.endswith(_KICKER_END) and following is not None and metadata.subtitle is None:
             metadata = metadata.with_field("subtitle", text, "text")
-            edits.append(Edit(STEP, "title.kicker", "metadata", text, "subtitle",
-                              _line(blocks[i])))
+            edits.append(Edit(STEP, "title.kicker", "metadata", text, "subtitle", _line(blocks[i])))
             blocks[i] = Block(blocks[i].kind, "", blocks[i].source_lines)
             continue
         title_index = i
@@ -59,15 +58,27 @@ def extract_title(article: Article) -> Article:
     if title_index is not None and metadata.title is None:
         title_block = blocks[title_index]
         metadata = metadata.with_field("title", title_block.text, "text")
-        edits.append(Edit(STEP, "title.printed", "metadata", title_block.text, "title",
-                          _line(title_block)))
+        edits.append(
+            Edit(STEP, "title.printed", "metadata", title_block.text, "title", _line(title_block))
+        )
         blocks[title_index] = Block(title_block.kind, "", title_block.source_lines)
         after = next((j for j in opening if j > title_index), None)
-        if after is not None and blocks[after].text.startswith(_SUBTITLE_START) \
-                and metadata.subtitle is None:
+        if (
+            after is not None
+            and blocks[after].text.startswith(_SUBTITLE_START)
+            and metadata.subtitle is None
+        ):
             metadata = metadata.with_field("subtitle", blocks[after].text, "text")
-            edits.append(Edit(STEP, "title.subtitle", "metadata", blocks[after].text,
-                              "subtitle", _line(blocks[after])))
+            edits.append(
+                Edit(
+                    STEP,
+                    "title.subtitle",
+                    "metadata",
+                    blocks[after].text,
+                    "subtitle",
+                    _line(blocks[after]),
+                )
+            )
             blocks[after] = Block(blocks[after].kind, "", blocks[after].source_lines)
     elif metadata.title is None:
         body = next((b for b in blocks if b.text and is_body_text(b.text)), None)
@@ -75,8 +86,16 @@ def extract_title(article: Article) -> Article:
             supplied = _first_sentence(body.text)
             metadata = metadata.with_field("title", supplied, "derived")
             metadata = metadata.with_field("title_supplied", True, "derived")
-            edits.append(Edit(STEP, "title.supplied", "metadata", "",
-                              f"supplied from the opening: {supplied}", _line(body)))
+            edits.append(
+                Edit(
+                    STEP,
+                    "title.supplied",
+                    "metadata",
+                    "",
+                    f"supplied from the opening: {supplied}",
+                    _line(body),
+                )
+            )
     return article.evolve(metadata=metadata, blocks=blocks, edits=edits)
 
 
