@@ -1,15 +1,32 @@
-"""Walking inputs, converting each one, and reporting: what ``convert`` does over many files."""
+"""Walking inputs, converting each one, and reporting: what ``convert`` does over many files.
+
+The unit of work is :func:`run_task`: one input file in, its editions written, one
+:class:`Result` out. It is a plain picklable function of a picklable :class:`Task`, so the
+same code runs in-process (``--jobs 1``), in a local process pool and on a dask cluster.
+The parent process alone keeps the state manifest, the report and the progress display.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import glob
+import hashlib
+import json
+import multiprocessing
 import os
+import signal
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
 
-from newsarchive.errors import InputError, NewsarchiveError
+from newsarchive import __version__
+from newsarchive.errors import InputError, NewsarchiveError, UsageError
 from newsarchive.fsio import atomic_write_bytes
 from newsarchive.options import Options
 from newsarchive.pipeline import normalize_bytes, normalize_file, render_all
@@ -17,12 +34,29 @@ from newsarchive.pipeline import normalize_bytes, normalize_file, render_all
 # Editor back-ups and temporary files a scrape folder collects; never articles.
 _SKIP_SUFFIXES = ("~", ".swp", ".swo", ".bak", ".tmp", ".part", ".orig", ".DS_Store")
 STDIN = "-"
+STDIN_NAME = "stdin.txt"
+STATE_PREFIX = ".newsarchive-state"
+STATE_NAME = STATE_PREFIX + ".jsonl"
+# Options that do not change the bytes of an edition, so changing them redoes nothing.
+_NOT_IN_FINGERPRINT = frozenset({"archive_root", "metadata_overrides", "max_bytes"})
+_STEM_SUFFIXES = (".tei.xml", ".txt", ".text", ".xml", ".tei")  # as pipeline.output_stem
+
+Status = Literal["converted", "skipped", "failed"]
 
 
 @dataclass(frozen=True)
 class Input:
     path: str  # a file path, or "-" for stdin
     relative_dir: Path = Path()  # where under -o its outputs go (mirrors the input tree)
+
+    @property
+    def name(self) -> str:
+        return STDIN_NAME if self.path == STDIN else Path(self.path).name
+
+    @property
+    def key(self) -> str:
+        """Identity of the input in the state manifest: where its outputs go under -o."""
+        return (self.relative_dir / self.name).as_posix()
 
 
 @dataclass
@@ -32,6 +66,53 @@ class Result:
     articles: int = 0
     error: str | None = None
     flagged: int = 0  # doubtful edits an archivist should look at
+    status: Status = "converted"
+    seconds: float = 0.0
+    sha256: str = ""
+    peak_rss_mb: float = 0.0  # of the process that did the work
+    key: str = ""
+    fingerprint: str = ""
+
+    def record(self) -> dict[str, Any]:
+        """One line of ``--report``."""
+        return {
+            "input": self.input,
+            "outputs": self.outputs,
+            "articles": self.articles,
+            "status": self.status,
+            "error": self.error,
+            "seconds": round(self.seconds, 4),
+            "sha256": self.sha256 or None,
+            "flagged": self.flagged,
+            "peak_rss_mb": round(self.peak_rss_mb, 1),
+        }
+
+
+@dataclass(frozen=True)
+class Previous:
+    """What the state manifest remembers of one input's last successful conversion."""
+
+    sha256: str
+    fingerprint: str
+    outputs: tuple[str, ...]  # relative to the output folder
+    articles: int
+    flagged: int = 0
+
+
+@dataclass(frozen=True)
+class Task:
+    item: Input
+    out_dir: str
+    formats: tuple[str, ...]
+    options: Options
+    fingerprint: str
+    previous: Previous | None = None
+    force: bool = False
+    data: bytes | None = None  # stdin, read by the parent: workers do not share it
+    collides_with: str | None = None
+
+
+# --------------------------------------------------------------------------- inputs
 
 
 def _skippable(name: str) -> str | None:
@@ -42,10 +123,28 @@ def _skippable(name: str) -> str | None:
     return None
 
 
-def collect_inputs(paths: list[str], recursive: bool) -> tuple[list[Input], list[str]]:
-    """Expand files, directories (with ``recursive``) and globs; return (inputs, notes)."""
+def _glob_base(pattern: str) -> Path:
+    """The leading part of a glob without wildcards: ``corpus/**/*.txt`` -> ``corpus``."""
+    parts: list[str] = []
+    for part in Path(pattern).parts:
+        if glob.has_magic(part):
+            break
+        parts.append(part)
+    return Path(*parts) if parts else Path()
+
+
+def collect_inputs(
+    paths: list[str], recursive: bool, exclude: Path | None = None
+) -> tuple[list[Input], list[str]]:
+    """Expand files, directories (with ``recursive``) and globs; return (inputs, notes).
+
+    Folders and globs mirror their tree (below the folder, or below the glob's fixed
+    prefix); ``exclude`` (the output folder) is never walked, so a re-run does not take
+    yesterday's TEI editions for inputs.
+    """
     inputs: list[Input] = []
     notes: list[str] = []
+    skip = exclude.resolve() if exclude is not None else None
     for raw in paths:
         if raw == STDIN:
             inputs.append(Input(STDIN))
@@ -55,25 +154,53 @@ def collect_inputs(paths: list[str], recursive: bool) -> tuple[list[Input], list
             matches = sorted(glob.glob(raw, recursive=True))
             if not matches:
                 notes.append(f"{raw}: no file matches this pattern")
-            inputs.extend(Input(m) for m in matches if Path(m).is_file())
+            base = _glob_base(raw)
+            for m in matches:
+                if Path(m).is_file() and not _inside(Path(m), skip):
+                    inputs.append(Input(m, _relative_parent(Path(m), base)))
             continue
         if path.is_dir():
             if not recursive:
                 notes.append(f"{raw}: is a directory (use -r to convert a folder)")
                 continue
-            inputs.extend(_walk(path, notes))
+            inputs.extend(_walk(path, notes, skip))
             continue
         inputs.append(Input(raw))
-    return inputs, notes
+    # The same file named twice (a folder and a glob over it) is converted once.
+    seen: set[tuple[str, Path]] = set()
+    unique: list[Input] = []
+    for item in inputs:
+        ident = (item.path if item.path == STDIN else os.path.realpath(item.path), item.relative_dir)
+        if ident in seen:
+            notes.append(f"{item.path}: given twice, converted once")
+            continue
+        seen.add(ident)
+        unique.append(item)
+    return unique, notes
 
 
-def _walk(root: Path, notes: list[str]) -> Iterator[Input]:
+def _relative_parent(path: Path, base: Path) -> Path:
+    try:
+        return path.parent.relative_to(base)
+    except ValueError:
+        return Path()
+
+
+def _inside(path: Path, folder: Path | None) -> bool:
+    if folder is None:
+        return False
+    return path.resolve().is_relative_to(folder)
+
+
+def _walk(root: Path, notes: list[str], exclude: Path | None = None) -> Iterator[Input]:
     def on_error(exc: OSError) -> None:
         notes.append(f"{exc.filename}: skipped, cannot read folder ({exc.strerror})")
 
     # followlinks=False: a symlink loop cannot make the walk endless.
     for folder, dirs, files in os.walk(root, onerror=on_error, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        dirs[:] = sorted(
+            d for d in dirs if not d.startswith(".") and not _inside(Path(folder) / d, exclude)
+        )
         for name in sorted(files):
             full = Path(folder) / name
             if reason := _skippable(name):
@@ -85,24 +212,578 @@ def _walk(root: Path, notes: list[str]) -> Iterator[Input]:
             yield Input(str(full), Path(folder).relative_to(root))
 
 
-def convert_one(item: Input, out_dir: Path, formats: list[str], options: Options) -> Result:
-    """Convert one input; every edition is rendered before any is written."""
-    result = Result(item.path)
-    try:
-        if item.path == STDIN:
-            articles = normalize_bytes(sys.stdin.buffer.read(), "stdin.txt", options)
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"i/n"`` (1-based) -> (i, n)."""
+    index, sep, count = text.partition("/")
+    if not (sep and index.strip().isdigit() and count.strip().isdigit()):
+        raise UsageError(f"--shard must look like i/n (e.g. 3/10), not {text!r}")
+    i, n = int(index), int(count)
+    if not 1 <= i <= n:
+        raise UsageError(f"--shard {text}: need 1 <= i <= n")
+    return i, n
+
+
+def shard_inputs(inputs: list[Input], shard: tuple[int, int] | None) -> list[Input]:
+    """Every n-th input of the list sorted by path, so that the n array jobs of a Slurm
+    job agree on a partition without talking to each other."""
+    ordered = sorted(inputs, key=lambda item: (item.path, item.relative_dir.as_posix()))
+    if shard is None:
+        return ordered
+    i, n = shard
+    if any(item.path == STDIN for item in ordered):
+        raise UsageError("--shard cannot be used with - (stdin)")
+    return ordered[i - 1 :: n]
+
+
+def output_collisions(inputs: list[Input]) -> dict[str, str]:
+    """input path -> earlier input whose editions would have the same names (a.txt and
+    a.xml in one folder, or two folders' files flattened by a glob)."""
+    owners: dict[tuple[str, str], str] = {}
+    clashes: dict[str, str] = {}
+    for item in sorted(inputs, key=lambda i: i.path):
+        name = item.name
+        for suffix in _STEM_SUFFIXES:
+            if name.lower().endswith(suffix):
+                name = name[: -len(suffix)]
+                break
+        slot = (item.relative_dir.as_posix(), name)
+        if slot in owners:
+            clashes[item.path] = owners[slot]
         else:
-            articles = normalize_file(Path(item.path), options)
-        outputs = render_all(articles, formats, options)
+            owners[slot] = item.path
+    return clashes
+
+
+# --------------------------------------------------------------------------- one input
+
+
+def fingerprint(options: Options, formats: Iterable[str], name: str) -> str:
+    """Everything besides the input's bytes that decides its editions' bytes."""
+    values: dict[str, Any] = {
+        f.name: getattr(options, f.name)
+        for f in dataclasses.fields(options)
+        if f.name not in _NOT_IN_FINGERPRINT
+    }
+    values["metadata_override"] = options.metadata_overrides.get(name)
+    values["formats"] = sorted(formats)
+    values["version"] = __version__
+    blob = json.dumps(values, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()[:20]
+
+
+def task_options(options: Options, name: str) -> Options:
+    """Options for one input: only its own sidecar row travels to the worker, not a
+    100k-row table pickled 100k times."""
+    if not options.metadata_overrides:
+        return options
+    row = options.metadata_overrides.get(name)
+    return dataclasses.replace(options, metadata_overrides={name: row} if row else {})
+
+
+_warm_key: tuple[Any, ...] | None = None
+
+
+def warm_up(options: Options, formats: Iterable[str]) -> None:
+    """Load what every conversion needs once per worker process: OpenCC dictionaries, the
+    project RNG + Schematron, the PDF font. All are cached per process by their modules;
+    loading them up front keeps the first file of each worker from paying for them."""
+    global _warm_key
+    formats = tuple(formats)
+    key = (options.script, options.font, options.pdfa, formats)
+    if _warm_key == key:
+        return
+    _warm_key = key
+    try:
+        from newsarchive.normalize.script import TARGETS, converter
+
+        converter("t2s")  # script detection always uses it
+        if options.script in TARGETS:
+            converter(TARGETS[options.script][0])
+        if "tei" in formats or options.pdfa == "3b":
+            from newsarchive.validate import project_rng, project_schematron
+
+            project_rng()
+            project_schematron()
+        if "docx" in formats:
+            import newsarchive.writers.docx  # noqa: F401  (import cost: python-docx)
+        if "pdf" in formats:
+            from newsarchive.writers.pdf import font_spec, register_font
+
+            register_font(font_spec(options, "zh-Hans"))
+    except (NewsarchiveError, OSError, ImportError):
+        pass  # a missing font is reported per file, with its path, not as a dead pool
+
+
+def _init_worker(options: Options, formats: tuple[str, ...]) -> None:
+    # Ctrl-C goes to the whole process group; only the parent decides how to stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    warm_up(options, formats)
+
+
+def _peak_rss_mb() -> float:
+    try:
+        import resource
+    except ImportError:  # not POSIX
+        return 0.0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def _read_input(path: Path, options: Options) -> bytes:
+    try:
+        if path.stat().st_size > options.max_bytes:
+            normalize_file(path, options)  # raises the size error, with its usual wording
+        return path.read_bytes()
+    except IsADirectoryError as exc:
+        raise InputError("is a directory (use -r to convert a folder)", str(path)) from exc
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", str(path)) from exc
+
+
+def run_task(task: Task) -> Result:
+    """Convert one input (or find it unchanged); never raises for a bad input."""
+    start = time.perf_counter()
+    item, options = task.item, task.options
+    result = Result(item.path, key=item.key, fingerprint=task.fingerprint)
+    out_dir = Path(task.out_dir)
+    try:
+        if task.collides_with:
+            raise InputError(f"outputs would overwrite those of {task.collides_with}; rename it")
+        warm_up(options, task.formats)
+        data = task.data if task.data is not None else _read_input(Path(item.path), options)
+        result.sha256 = hashlib.sha256(data).hexdigest()
+        prev = task.previous
+        if (
+            not task.force
+            and prev is not None
+            and prev.sha256 == result.sha256
+            and prev.fingerprint == task.fingerprint
+            and all((out_dir / rel).is_file() for rel in prev.outputs)
+        ):
+            result.status = "skipped"
+            result.outputs = [str(out_dir / rel) for rel in prev.outputs]
+            result.articles, result.flagged = prev.articles, prev.flagged
+            return result
+        name = STDIN_NAME if item.path == STDIN else item.path
+        articles = normalize_bytes(data, name, options)
+        outputs = render_all(articles, list(task.formats), options)
         target = out_dir / item.relative_dir
-        for name, data in outputs.items():
-            atomic_write_bytes(target / name, data)
-            result.outputs.append(str(target / name))
+        for file_name, blob in outputs.items():
+            atomic_write_bytes(target / file_name, blob)
+            result.outputs.append(str(target / file_name))
+        if prev is not None:
+            # Editions of the last run this one no longer makes (a page now split in
+            # two, a format dropped) would look current; they go.
+            current = {(item.relative_dir / n).as_posix() for n in outputs}
+            for rel in set(prev.outputs) - current:
+                with contextlib.suppress(OSError):
+                    (out_dir / rel).unlink()
         result.articles = len(articles)
         result.flagged = sum(1 for a in articles for e in a.provenance if e.doubtful)
     except NewsarchiveError as exc:
         exc.path = exc.path or item.path
-        result.error = str(exc)
+        result.error, result.status = str(exc), "failed"
     except (UnicodeError, ValueError, OSError) as exc:  # a last guard: never a traceback
         result.error = str(InputError(f"{type(exc).__name__}: {exc}", item.path))
+        result.status = "failed"
+    except Exception as exc:  # a bug on one odd input must not end a 100k-file batch
+        result.error = f"{item.path}: internal error: {type(exc).__name__}: {exc}"
+        result.status = "failed"
+    finally:
+        result.seconds = time.perf_counter() - start
+        result.peak_rss_mb = _peak_rss_mb()
     return result
+
+
+def convert_one(item: Input, out_dir: Path, formats: list[str], options: Options) -> Result:
+    """Convert one input, no state: every edition is rendered before any is written."""
+    task = Task(item, str(out_dir), tuple(formats), options, fingerprint(options, formats, ""))
+    if item.path == STDIN:
+        task = dataclasses.replace(task, data=sys.stdin.buffer.read())
+    return run_task(task)
+
+
+# --------------------------------------------------------------------------- state
+
+
+class StateStore:
+    """The resume/skip manifest: ``.newsarchive-state.jsonl`` in the output folder, one
+    JSON line per successfully converted input, appended as each one completes.
+
+    One ``write`` of one line to an ``O_APPEND`` file: a crash leaves at most a torn last
+    line, which loading ignores. Each shard of a Slurm array appends to its own file
+    (``.newsarchive-state.shard-3-of-10.jsonl``): appends from many hosts to one file on
+    NFS are not atomic. Loading reads them all; the newest record of an input wins.
+    """
+
+    def __init__(self, out_dir: Path, shard: tuple[int, int] | None = None) -> None:
+        self.out_dir = out_dir
+        name = STATE_NAME if shard is None else f"{STATE_PREFIX}.shard-{shard[0]}-of-{shard[1]}.jsonl"
+        self.path = out_dir / name
+        self.previous: dict[str, Previous] = {}
+        self._times: dict[str, float] = {}
+        self._fd: int | None = None
+        self._appended = 0
+        for path in sorted(out_dir.glob(STATE_PREFIX + "*.jsonl")):
+            self._load(path)
+
+    def _load(self, path: Path) -> None:
+        fingerprints: dict[str, str] = {}  # one run has one fingerprint: store it once
+        try:
+            handle = path.open("rb")
+        except OSError:
+            return
+        with handle:
+            for line in handle:
+                try:
+                    rec = json.loads(line)
+                    key, when = rec["key"], float(rec.get("time", 0))
+                    prev = Previous(
+                        rec["sha256"],
+                        fingerprints.setdefault(rec["fingerprint"], rec["fingerprint"]),
+                        tuple(rec["outputs"]),
+                        int(rec.get("articles", 0)),
+                        int(rec.get("flagged", 0)),
+                    )
+                except (ValueError, KeyError, TypeError):
+                    continue  # a torn line from an interrupted run
+                if when >= self._times.get(key, -1.0):
+                    self.previous[key], self._times[key] = prev, when
+
+    def add(self, result: Result) -> None:
+        if result.status != "converted" or result.input == STDIN:
+            return
+        rel = [os.path.relpath(o, self.out_dir) for o in result.outputs]
+        rec = {
+            "key": result.key,
+            "input": result.input,
+            "sha256": result.sha256,
+            "fingerprint": result.fingerprint,
+            "outputs": [Path(r).as_posix() for r in rel],
+            "articles": result.articles,
+            "flagged": result.flagged,
+            "time": time.time(),
+        }
+        line = (json.dumps(rec, ensure_ascii=False) + "\n").encode()
+        if self._fd is None:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+        os.write(self._fd, line)  # no fsync per line: the editions themselves are fsynced
+        self._appended += 1
+
+    def close(self) -> None:
+        if self._fd is None:
+            return
+        with contextlib.suppress(OSError):
+            os.fsync(self._fd)
+        os.close(self._fd)
+        self._fd = None
+        self._compact()
+
+    def _compact(self) -> None:
+        """Re-runs with --force append again; keep one (the newest) line per input."""
+        latest: dict[str, bytes] = {}
+        lines = 0
+        try:
+            with self.path.open("rb") as handle:
+                for line in handle:
+                    lines += 1
+                    try:
+                        latest[json.loads(line)["key"]] = line if line.endswith(b"\n") else line + b"\n"
+                    except (ValueError, KeyError, TypeError):
+                        continue
+        except OSError:
+            return
+        if lines > len(latest):
+            with contextlib.suppress(NewsarchiveError):
+                atomic_write_bytes(self.path, b"".join(latest.values()))
+
+
+def sweep_partials(out_dir: Path) -> int:
+    """Remove ``.NAME.XXXX.part`` files an interrupted run's atomic writes left behind."""
+    removed = 0
+    if not out_dir.is_dir():
+        return 0
+    for folder, _dirs, files in os.walk(out_dir):
+        for name in files:
+            if name.startswith(".") and name.endswith(".part"):
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(folder, name))
+                    removed += 1
+    return removed
+
+
+# --------------------------------------------------------------------------- executors
+
+
+def _failed(task: Task, cause: str) -> Result:
+    return Result(task.item.path, status="failed", error=f"{task.item.path}: {cause}",
+                  key=task.item.key, fingerprint=task.fingerprint)
+
+
+def _pool(jobs: int, options: Options, formats: tuple[str, ...]) -> ProcessPoolExecutor:
+    # forkserver, not fork: the parent has threads (rich's refresh thread) by the time a
+    # pool is (re)built, and forking a threaded process can deadlock the child.
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    return ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=multiprocessing.get_context(method),
+        initializer=_init_worker,
+        initargs=(options, formats),
+    )
+
+
+def run_local(
+    tasks: Iterator[Task],
+    jobs: int,
+    options: Options,
+    formats: tuple[str, ...],
+    stop: Callable[[], bool],
+) -> Iterator[Result]:
+    """Run tasks in ``jobs`` worker processes with a bounded in-flight window, so memory
+    stays flat however many inputs there are. A worker that dies (segfault, OOM killer)
+    fails only its own input: the pool is rebuilt and the inputs that were in flight are
+    re-run one at a time to find which one killed it."""
+    if jobs == 1:
+        warm_up(options, formats)
+        for task in tasks:
+            if stop():
+                return
+            yield run_task(task)
+        return
+    window = jobs * 4  # enough to keep workers busy between the parent's wake-ups
+    pool = _pool(jobs, options, formats)
+    pending: dict[Future[Result], Task] = {}
+    suspects: list[Task] = []
+    exhausted = False
+    try:
+        while True:
+            if suspects:
+                if not pending:
+                    task = suspects.pop(0)
+                    pending[pool.submit(run_task, task)] = task
+            else:
+                while not exhausted and len(pending) < window and not stop():
+                    task = next(tasks, None)
+                    if task is None:
+                        exhausted = True
+                        break
+                    pending[pool.submit(run_task, task)] = task
+            if not pending:
+                return
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            broken = False
+            for future in done:
+                task = pending.pop(future)
+                try:
+                    yield future.result()
+                except BrokenProcessPool:
+                    broken = True
+                    if len(done) == 1 and not pending and task in suspects_tried:
+                        yield _failed(task, "worker process died converting this input")
+                    else:
+                        suspects.append(task)
+            if broken:
+                suspects.extend(pending.values())
+                pending.clear()
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = _pool(jobs, options, formats)
+                suspects_tried.update(suspects)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+suspects_tried: set[Task] = set()
+
+
+def run_dask(
+    tasks: Iterator[Task],
+    jobs: int,
+    scheduler: str | None,
+    stop: Callable[[], bool],
+) -> Iterator[Result]:
+    """The same :func:`run_task` on a dask.distributed cluster (``scheduler`` address) or,
+    without one, on a local cluster of ``jobs`` processes. Inputs and the output folder
+    must be on a file system every worker sees under the same paths."""
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError as exc:
+        raise UsageError(
+            "--executor dask needs dask.distributed: pip install 'newsarchive[dask]'"
+        ) from exc
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, dashboard_address=None)
+        client = Client(cluster)
+    window = max(2, sum(client.nthreads().values())) * 4
+    pending: dict[Any, Task] = {}
+    queue = as_completed()
+    exhausted = False
+
+    def top_up() -> None:
+        nonlocal exhausted
+        while not exhausted and len(pending) < window and not stop():
+            task = next(tasks, None)
+            if task is None:
+                exhausted = True
+                return
+            future = client.submit(run_task, task, pure=False)
+            pending[future] = task
+            queue.add(future)
+
+    try:
+        top_up()
+        for future in queue:
+            task = pending.pop(future)
+            try:
+                result = future.result()
+            except Exception as exc:  # a worker lost, or a task killed by the nanny
+                result = _failed(task, f"dask task failed: {type(exc).__name__}: {exc}")
+            future.release()
+            yield result
+            top_up()
+    finally:
+        for future in pending:
+            future.cancel()
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+# --------------------------------------------------------------------------- the batch
+
+
+@dataclass
+class Summary:
+    inputs: int = 0
+    converted: int = 0
+    skipped: int = 0
+    failed: int = 0
+    articles: int = 0
+    seconds: float = 0.0
+    peak_rss_mb: float = 0.0  # the largest of any worker
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    interrupted: bool = False
+    stopped_early: bool = False  # --fail-fast
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, result: Result) -> None:
+        if result.status == "failed":
+            self.failed += 1
+            self.failures.append((result.input, result.error or "failed"))
+        elif result.status == "skipped":
+            self.skipped += 1
+        else:
+            self.converted += 1
+            self.articles += result.articles
+        self.peak_rss_mb = max(self.peak_rss_mb, result.peak_rss_mb)
+
+    @property
+    def done(self) -> int:
+        return self.converted + self.skipped + self.failed
+
+    def exit_code(self) -> int:
+        if self.interrupted:
+            return 130
+        if not self.failed:
+            return 0
+        return 3 if self.failed == self.inputs else 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "inputs": self.inputs,
+            "converted": self.converted,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "not_run": self.inputs - self.done,
+            "articles": self.articles,
+            "seconds": round(self.seconds, 3),
+            "peak_rss_mb": round(self.peak_rss_mb, 1),
+            "failures": [{"input": i, "error": e} for i, e in self.failures],
+            "interrupted": self.interrupted,
+            "stopped_early": self.stopped_early,
+            "notes": self.notes,
+            "exit_code": self.exit_code(),
+        }
+
+
+@dataclass
+class BatchSettings:
+    out_dir: Path
+    formats: tuple[str, ...]
+    options: Options
+    jobs: int = 1
+    executor: Literal["local", "dask"] = "local"
+    scheduler: str | None = None
+    force: bool = False
+    fail_fast: bool = False
+    shard: tuple[int, int] | None = None
+    state: bool = True  # keep .newsarchive-state*.jsonl (skip unchanged, resume)
+
+
+def plan_tasks(
+    inputs: list[Input], settings: BatchSettings, state: StateStore | None
+) -> Iterator[Task]:
+    """Tasks for the (already sharded) inputs, made lazily one by one."""
+    clashes = output_collisions(inputs)
+    out_dir = str(settings.out_dir)
+    fingerprints: dict[str, str] = {}
+    for item in inputs:
+        options = task_options(settings.options, item.name)
+        # One fingerprint per distinct sidecar row; most inputs share the one without.
+        row_key = json.dumps(options.metadata_overrides.get(item.name), sort_keys=True)
+        fp = fingerprints.get(row_key)
+        if fp is None:
+            fp = fingerprints[row_key] = fingerprint(options, settings.formats, item.name)
+        yield Task(
+            item=item,
+            out_dir=out_dir,
+            formats=settings.formats,
+            options=options,
+            fingerprint=fp,
+            previous=state.previous.get(item.key) if state is not None else None,
+            force=settings.force,
+            data=sys.stdin.buffer.read() if item.path == STDIN else None,
+            collides_with=clashes.get(item.path),
+        )
+
+
+def run_batch(
+    inputs: list[Input],
+    settings: BatchSettings,
+    on_result: Callable[[Result], None] = lambda r: None,
+) -> Summary:
+    """Convert ``inputs`` (already sharded); ``on_result`` sees each result as it lands
+    (report line, progress). Ctrl-C stops cleanly: finished inputs stay recorded."""
+    summary = Summary(inputs=len(inputs))
+    started = time.perf_counter()
+    state = StateStore(settings.out_dir, settings.shard) if settings.state else None
+    if state is not None and state.previous and settings.shard is None:
+        if removed := sweep_partials(settings.out_dir):
+            summary.notes.append(f"removed {removed} partial file(s) of an interrupted run")
+    stop = False
+    tasks = plan_tasks(inputs, settings, state)
+    if settings.executor == "dask":
+        results = run_dask(tasks, settings.jobs, settings.scheduler, lambda: stop)
+    else:
+        results = run_local(tasks, settings.jobs, settings.options, settings.formats, lambda: stop)
+    try:
+        for result in results:
+            if state is not None:
+                state.add(result)
+            summary.add(result)
+            on_result(result)
+            if settings.fail_fast and result.status == "failed" and not stop:
+                stop = True  # nothing new is submitted; what is running finishes
+                summary.stopped_early = True
+    except KeyboardInterrupt:
+        summary.interrupted = True
+        with contextlib.suppress(BaseException):
+            results.close()  # type: ignore[attr-defined]
+    finally:
+        if state is not None:
+            state.close()
+        summary.seconds = time.perf_counter() - started
+    return summary

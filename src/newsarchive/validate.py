@@ -237,4 +237,6 @@ def check_tei(data: bytes, name: str) -> None:
     against the project schemas (for convert, on every output before it is written)."""
     problems = validate_tei(data, name=name)
     if problems:
-        raise ValidationError("; ".join(str(p) for p in problems), name)
+        details = "; ".join(f"line {p.line}: {p.message}" for p in problems[:3])
+        more = f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""
+        raise ValidationError(f"the TEI edition does not validate: {details}{more}", name)

@@ -13,7 +13,7 @@ from pathlib import Path
 from charset_normalizer import from_bytes
 
 from newsarchive.errors import InputError
-from newsarchive.model import Article, Block, Metadata
+from newsarchive.model import Article, Block, Edit, Metadata
 
 # Signatures of binary formats scrapers commonly save by mistake.
 _MAGIC = {
@@ -37,6 +37,7 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 
+TRUNCATED_UTF8 = "utf-8 (truncated)"
 # The encodings Chinese scrapes arrive in; charset-normalizer chooses among them.
 _CANDIDATES = ["utf_8", "gb18030", "big5", "big5hkscs", "utf_16", "utf_16_le", "utf_16_be"]
 
@@ -92,6 +93,13 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
         utf8_error = exc
+    # A file cut in the middle of its last character (a scraper's truncated download):
+    # keep everything before it; read_text records the dropped bytes.
+    if utf8_error.reason == "unexpected end of data" and len(data) - utf8_error.start <= 3:
+        try:
+            return data[: utf8_error.start].decode("utf-8"), TRUNCATED_UTF8
+        except UnicodeDecodeError:
+            pass
     best = from_bytes(data, cp_isolation=_CANDIDATES).best()
     if best is None:
         raise InputError(
@@ -121,12 +129,17 @@ def read_text(data: bytes, name: str, *, max_bytes: int | None = None) -> Articl
     unified = unified.replace("\u2028", "\n").replace("\u2029", "\n").replace("\x85", "\n")
     lines = unified.split("\n")
     blocks = tuple(Block("line", line, (i,)) for i, line in enumerate(lines, start=1))
+    edits: tuple[Edit, ...] = ()
+    if encoding == TRUNCATED_UTF8:
+        dropped = data[len(text.encode("utf-8")) :]
+        edits = (Edit("read", "utf8.truncated", "remove", dropped.hex(" "),
+                      "incomplete last character dropped", len(lines)),)
     metadata = Metadata(
         source_file=Path(name).name,
         source_sha256=hashlib.sha256(data).hexdigest(),
         source_encoding=encoding,
     )
-    return Article(metadata=metadata, blocks=blocks, source_text=unified)
+    return Article(metadata=metadata, blocks=blocks, provenance=edits, source_text=unified)
 
 
 def read_path(path: Path, *, max_bytes: int | None = None) -> Article:
