@@ -1,0 +1,211 @@
+"""What one article's OCFL object holds, rendered reproducibly, and its provenance record.
+
+Logical layout of every object (each version's state)::
+
+    source/<scraped file name>        the original bytes, untouched
+    editions/<stem>.tei.xml           TEI P5 (validated against the project schema)
+    editions/<stem>.docx              DOCX
+    editions/<stem>.pdf               PDF/A (level from the options)
+    metadata/provenance.json          what was done, by which tool, with checksums
+
+Re-depositing must recognise unchanged content by digest, so nothing here may depend on
+"now": the editions are rendered with one fixed *edition time* (recorded in provenance.json
+as ``editions_created`` and reused while the content stays the same) and the deposit time
+goes into the OCFL version metadata instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from newsarchive import TOOL_NAME, __version__
+from newsarchive.model import Article, Metadata
+from newsarchive.options import Options
+from newsarchive.pipeline import output_stem
+
+RECORD_FORMAT = "newsarchive-provenance/1"
+PROVENANCE = "metadata/provenance.json"
+ID_PREFIX = "urn:newsarchive:"
+# Libraries whose version can change edition bytes; recorded as part of the agent.
+_LIBRARIES = ("lxml", "python-docx", "reportlab", "pikepdf", "opencc")
+# PRONOM ids and media types, so a preservation system need not re-identify the files.
+_FORMATS = {
+    ".tei.xml": ("application/tei+xml", "fmt/101", "TEI P5 XML"),
+    ".docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "fmt/412",
+        "Microsoft Word for Windows 2007 onwards",
+    ),
+    ".txt": ("text/plain", "x-fmt/111", "Plain text"),
+}
+_PDFA = {"1b": "fmt/95", "2b": "fmt/476", "3b": "fmt/480"}
+
+
+def object_id(md: Metadata) -> str:
+    """Stable id from the source bytes: one object per story of a multi-article page."""
+    base = ID_PREFIX + md.source_sha256
+    return f"{base}:{md.article_index}" if md.article_count > 1 else base
+
+
+def edition_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def iso(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _agent() -> dict[str, Any]:
+    libs = {}
+    for name in _LIBRARIES:
+        try:
+            libs[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            libs[name] = None
+    return {"name": TOOL_NAME, "version": __version__, "libraries": libs}
+
+
+def _format(name: str, pdfa: str) -> dict[str, str]:
+    if name.endswith(".pdf"):
+        return {"media_type": "application/pdf", "puid": _PDFA[pdfa], "name": f"PDF/A-{pdfa}"}
+    for suffix, (media, puid, label) in _FORMATS.items():
+        if name.endswith(suffix):
+            return {"media_type": media, "puid": puid, "name": label}
+    return {"media_type": "application/octet-stream", "puid": "", "name": ""}
+
+
+def _checksums(data: bytes) -> dict[str, Any]:
+    return {
+        "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "sha512": hashlib.sha512(data).hexdigest(),
+    }
+
+
+def render_editions(
+    article: Article, options: Options, when: datetime
+) -> dict[str, bytes]:
+    """TEI, DOCX and PDF with every timestamp fixed to ``when``: same input, same bytes."""
+    from newsarchive.validate import check_tei
+    from newsarchive.writers.docx import write_docx
+    from newsarchive.writers.pdf import write_pdf
+    from newsarchive.writers.tei import write_tei
+
+    stem = output_stem(article)
+    tei = write_tei(article, options, when=when.date())
+    check_tei(tei, stem + ".tei.xml")
+    attachments = {stem + ".tei.xml": tei} if options.pdfa == "3b" else None
+    return {
+        f"editions/{stem}.tei.xml": tei,
+        f"editions/{stem}.docx": write_docx(article, options, timestamp=when),
+        f"editions/{stem}.pdf": write_pdf(article, options, created=when, attachments=attachments),
+    }
+
+
+def build_files(
+    article: Article, source: bytes, options: Options, when: datetime
+) -> dict[str, bytes]:
+    """Every logical file of the object (logical path -> bytes), provenance record last."""
+    md = article.metadata
+    source_path = f"source/{Path(md.source_file).name or 'source.txt'}"
+    files = {source_path: source, **render_editions(article, options, when)}
+    files[PROVENANCE] = provenance_record(article, options, when, files, source_path)
+    return files
+
+
+def provenance_record(
+    article: Article,
+    options: Options,
+    when: datetime,
+    files: dict[str, bytes],
+    source_path: str,
+) -> bytes:
+    """PREMIS-flavoured JSON (documented in archive/README.md). Deterministic: sorted,
+    no deposit time, no host names; event times are the edition time."""
+    md = article.metadata
+    stamp = iso(when)
+    agent = _agent()
+    agent_name = f"{TOOL_NAME} {__version__}"
+    edits = [asdict(e) for e in article.provenance]
+    counts = article.edit_counts()
+    events: list[dict[str, Any]] = [
+        {
+            "type": "normalization",
+            "date_time": stamp,
+            "agent": agent_name,
+            "source": source_path,
+            "outcome": "success",
+            "detail": f"{len(edits)} edits ("
+            + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+            + f"); {sum(1 for e in article.provenance if e.doubtful)} flagged for review",
+        }
+    ]
+    for path in files:
+        if not path.startswith("editions/"):
+            continue
+        fmt = _format(path, options.pdfa)
+        detail = f"{fmt['name']} edition rendered from the normalised article"
+        if path.endswith(".tei.xml"):
+            detail += "; valid against the project RELAX NG + Schematron"
+        events.append(
+            {
+                "type": "creation",
+                "date_time": stamp,
+                "agent": agent_name,
+                "source": source_path,
+                "outcome_object": path,
+                "outcome": "success",
+                "detail": detail,
+            }
+        )
+    events.append(
+        {
+            "type": "message digest calculation",
+            "date_time": stamp,
+            "agent": agent_name,
+            "outcome": "success",
+            "detail": "SHA-256 and SHA-512 of every file in 'files'",
+        }
+    )
+    record = {
+        "format": RECORD_FORMAT,
+        "object_id": object_id(md),
+        "editions_created": stamp,
+        "agent": agent,
+        "options": {
+            "script": options.script,
+            "punctuation": options.punctuation,
+            "pdfa": options.pdfa,
+            "font": Path(options.font.split(":")[0]).name if options.font else None,
+            "publisher": options.publisher,
+            "licence": options.licence,
+        },
+        "source": {
+            "path": source_path,
+            "name": Path(md.source_file).name,
+            "encoding": md.source_encoding,
+            "article_index": md.article_index,
+            "article_count": md.article_count,
+        },
+        "metadata": _metadata(md),
+        "files": {
+            path: {**_checksums(data), "format": _format(path, options.pdfa)}
+            for path, data in sorted(files.items())
+        },
+        "events": events,
+        "edits": edits,
+    }
+    text = json.dumps(record, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+    return text.encode("utf-8")
+
+
+def _metadata(md: Metadata) -> dict[str, Any]:
+    data = asdict(md)
+    data["field_sources"] = dict(md.field_sources)
+    return data
