@@ -55,9 +55,10 @@ def atomic_write_many(files: dict[Path, bytes]) -> None:
     when all are complete are they renamed into place. A full disk while writing the PDF
     therefore leaves neither a truncated PDF nor an orphan TEI of that input."""
     staged: list[tuple[str, Path]] = []
+    current: Path | None = None
     try:
         for path, data in files.items():
-            path = Path(path)
+            path = current = Path(path)
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
             staged.append((tmp, path))
@@ -72,8 +73,7 @@ def atomic_write_many(files: dict[Path, bytes]) -> None:
         for tmp, _ in staged:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-        target = exc.filename or (staged[-1][1] if staged else next(iter(files), ""))
-        raise OutputError(f"cannot write: {exc.strerror or exc}", str(target)) from exc
+        raise OutputError(f"cannot write: {exc.strerror or exc}", str(current)) from exc
     except BaseException:
         for tmp, _ in staged:
             with contextlib.suppress(OSError):
