@@ -170,7 +170,10 @@ def collect_inputs(
     seen: set[tuple[str, Path]] = set()
     unique: list[Input] = []
     for item in inputs:
-        ident = (item.path if item.path == STDIN else os.path.realpath(item.path), item.relative_dir)
+        ident = (
+            item.path if item.path == STDIN else os.path.realpath(item.path),
+            item.relative_dir,
+        )
         if ident in seen:
             notes.append(f"{item.path}: given twice, converted once")
             continue
@@ -418,7 +421,9 @@ class StateStore:
 
     def __init__(self, out_dir: Path, shard: tuple[int, int] | None = None) -> None:
         self.out_dir = out_dir
-        name = STATE_NAME if shard is None else f"{STATE_PREFIX}.shard-{shard[0]}-of-{shard[1]}.jsonl"
+        name = (
+            STATE_NAME if shard is None else f"{STATE_PREFIX}.shard-{shard[0]}-of-{shard[1]}.jsonl"
+        )
         self.path = out_dir / name
         self.previous: dict[str, Previous] = {}
         self._times: dict[str, float] = {}
@@ -489,7 +494,9 @@ class StateStore:
                 for line in handle:
                     lines += 1
                     try:
-                        latest[json.loads(line)["key"]] = line if line.endswith(b"\n") else line + b"\n"
+                        latest[json.loads(line)["key"]] = (
+                            line if line.endswith(b"\n") else line + b"\n"
+                        )
                     except (ValueError, KeyError, TypeError):
                         continue
         except OSError:
@@ -517,8 +524,13 @@ def sweep_partials(out_dir: Path) -> int:
 
 
 def _failed(task: Task, cause: str) -> Result:
-    return Result(task.item.path, status="failed", error=f"{task.item.path}: {cause}",
-                  key=task.item.key, fingerprint=task.fingerprint)
+    return Result(
+        task.item.path,
+        status="failed",
+        error=f"{task.item.path}: {cause}",
+        key=task.item.key,
+        fingerprint=task.fingerprint,
+    )
 
 
 def _pool(jobs: int, options: Options, formats: tuple[str, ...]) -> ProcessPoolExecutor:
@@ -554,7 +566,8 @@ def run_local(
     window = jobs * 4  # enough to keep workers busy between the parent's wake-ups
     pool = _pool(jobs, options, formats)
     pending: dict[Future[Result], Task] = {}
-    suspects: list[Task] = []
+    suspects: list[Task] = []  # in flight when a worker died: re-run one at a time
+    alone = False  # the only task in flight is a suspect: if the pool breaks, it did it
     exhausted = False
     try:
         while True:
@@ -562,7 +575,9 @@ def run_local(
                 if not pending:
                     task = suspects.pop(0)
                     pending[pool.submit(run_task, task)] = task
+                    alone = True
             else:
+                alone = False
                 while not exhausted and len(pending) < window and not stop():
                     task = next(tasks, None)
                     if task is None:
@@ -576,24 +591,22 @@ def run_local(
             for future in done:
                 task = pending.pop(future)
                 try:
-                    yield future.result()
+                    result = future.result()
                 except BrokenProcessPool:
                     broken = True
-                    if len(done) == 1 and not pending and task in suspects_tried:
-                        yield _failed(task, "worker process died converting this input")
+                    if alone:
+                        yield _failed(task, "the worker process died converting this input")
                     else:
                         suspects.append(task)
+                    continue
+                yield result
             if broken:
                 suspects.extend(pending.values())
                 pending.clear()
                 pool.shutdown(wait=False, cancel_futures=True)
                 pool = _pool(jobs, options, formats)
-                suspects_tried.update(suspects)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-suspects_tried: set[Task] = set()
 
 
 def run_dask(
@@ -760,9 +773,10 @@ def run_batch(
     summary = Summary(inputs=len(inputs))
     started = time.perf_counter()
     state = StateStore(settings.out_dir, settings.shard) if settings.state else None
-    if state is not None and state.previous and settings.shard is None:
-        if removed := sweep_partials(settings.out_dir):
-            summary.notes.append(f"removed {removed} partial file(s) of an interrupted run")
+    # Not when sharded: another shard may be writing its .part files right now.
+    resuming = state is not None and bool(state.previous) and settings.shard is None
+    if resuming and (removed := sweep_partials(settings.out_dir)):
+        summary.notes.append(f"removed {removed} partial file(s) of an interrupted run")
     stop = False
     tasks = plan_tasks(inputs, settings, state)
     if settings.executor == "dask":
@@ -787,3 +801,119 @@ def run_batch(
             state.close()
         summary.seconds = time.perf_counter() - started
     return summary
+
+
+# --------------------------------------------------------------------------- display
+
+
+class Display:
+    """What the person at the terminal sees, all on stderr: a rich progress bar (files,
+    articles, rate, ETA) when stderr is a terminal, else one line per input; failures
+    always; a closing summary unless quiet. stdout is left to ``--json``."""
+
+    def __init__(self, total: int, *, quiet: bool = False, bar: bool | None = None) -> None:
+        from rich.console import Console
+
+        self.console = Console(stderr=True, highlight=False)
+        self.quiet = quiet
+        self.total = total
+        self.articles = 0
+        self.done = 0
+        self.started = time.perf_counter()
+        if bar is None:
+            bar = sys.stderr.isatty()
+        self._progress: Any = None
+        self._task: Any = None
+        if bar and not quiet:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self._progress = Progress(
+                SpinnerColumn(),
+                TextColumn("converting"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("files · {task.fields[articles]} articles · {task.fields[rate]}"),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                console=self.console,
+                redirect_stdout=False,
+                redirect_stderr=False,
+            )
+
+    def __enter__(self) -> Display:
+        if self._progress is not None:
+            self._progress.start()
+            self._task = self._progress.add_task("", total=self.total, articles=0, rate="")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def print(self, message: str) -> None:
+        self.console.print(message, markup=False, soft_wrap=True)
+
+    def note(self, message: str) -> None:
+        if not self.quiet:
+            self.print(message)
+
+    def result(self, result: Result) -> None:
+        self.done += 1
+        if result.status == "converted":
+            self.articles += result.articles
+        if result.status == "failed":
+            self.print(result.error or f"{result.input}: failed")
+        elif self._progress is None and not self.quiet:
+            if result.status == "skipped":
+                self.print(f"{result.input}: unchanged, skipped")
+            else:
+                flag = f", {result.flagged} edits to check" if result.flagged else ""
+                self.print(
+                    f"{result.input}: {result.articles} article(s) -> "
+                    f"{len(result.outputs)} files{flag}"
+                )
+        if self._progress is not None:
+            elapsed = max(time.perf_counter() - self.started, 1e-9)
+            rate = f"{self.done / elapsed:.1f} files/s, {self.articles / elapsed:.1f} articles/s"
+            self._progress.update(self._task, advance=1, articles=self.articles, rate=rate)
+
+    def summary(self, summary: Summary, out_dir: Path, limit: int = 20) -> None:
+        if self.quiet:
+            return
+        secs = summary.seconds
+        rate = (
+            f", {summary.articles / secs:.1f} articles/s" if secs > 0 and summary.articles else ""
+        )
+        parts = [f"converted {summary.converted} input(s) ({summary.articles} articles)"]
+        parts.append(f"{summary.skipped} unchanged (skipped)")
+        parts.append(f"{summary.failed} failed")
+        if summary.inputs > summary.done:
+            parts.append(f"{summary.inputs - summary.done} not run")
+        self.print(f"{', '.join(parts)} in {secs:.1f} s{rate}; outputs in {out_dir}/")
+        if summary.failures:
+            self.print("failed:")
+            for _, error in summary.failures[:limit]:
+                self.print(f"  {error}")
+            if len(summary.failures) > limit:
+                self.print(f"  … and {len(summary.failures) - limit} more (see --report)")
+        if summary.stopped_early:
+            self.print("stopped after the first failure (--fail-fast)")
+        if summary.interrupted:
+            self.print("interrupted: run the same command again to resume")
+
+
+def default_jobs() -> int:
+    """CPUs this process may use (Slurm and taskset restrict the affinity mask)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1

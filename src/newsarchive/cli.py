@@ -35,8 +35,12 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_options(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """newsarchive: normalise scraped articles, validate and emit archival editions."""
 
@@ -45,8 +49,9 @@ def _err(message: str) -> None:
     typer.echo(message, err=True)
 
 
-def _options(script: str, punctuation: str, metadata: Path | None, font: str | None,
-             pdfa: str) -> Options:
+def _options(
+    script: str, punctuation: str, metadata: Path | None, font: str | None, pdfa: str
+) -> Options:
     if script not in ("hans", "hant", "keep"):
         raise UsageError(f"--script must be hans, hant or keep, not {script!r}")
     if punctuation not in ("fix", "keep"):
@@ -58,74 +63,265 @@ def _options(script: str, punctuation: str, metadata: Path | None, font: str | N
         from newsarchive.readers.sidecar import read_sidecar
 
         overrides = read_sidecar(metadata)
-    return Options(script=script, punctuation=punctuation, font=font,  # type: ignore[arg-type]
-                   pdfa=pdfa, metadata_overrides=overrides)  # type: ignore[arg-type]
+    return Options(
+        script=script,
+        punctuation=punctuation,
+        font=font,  # type: ignore[arg-type]
+        pdfa=pdfa,
+        metadata_overrides=overrides,
+    )  # type: ignore[arg-type]
 
 
-ScriptOpt = Annotated[str, typer.Option("--script", help="Target script: hans (Simplified), "
-                                        "hant (Traditional) or keep.")]
-PunctOpt = Annotated[str, typer.Option("--punctuation", help="fix: half-width marks inside "
-                                       "Chinese become full-width; keep: leave them.")]
-MetadataOpt = Annotated[Path | None, typer.Option(
-    "--metadata", help="Sidecar CSV/JSON/TOML keyed by input file name that adds or "
-    "overrides fields (title, date, newspaper, url, licence…).")]
+ScriptOpt = Annotated[
+    str,
+    typer.Option("--script", help="Target script: hans (Simplified), hant (Traditional) or keep."),
+]
+PunctOpt = Annotated[
+    str,
+    typer.Option(
+        "--punctuation",
+        help="fix: half-width marks inside Chinese become full-width; keep: leave them.",
+    ),
+]
+MetadataOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--metadata",
+        help="Sidecar CSV/JSON/TOML keyed by input file name that adds or "
+        "overrides fields (title, date, newspaper, url, licence…).",
+    ),
+]
 
 
-@app.command()
+ConvScriptOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--script",
+        help="Target script: hans (Simplified), hant (Traditional) or keep. [default: hans]",
+        show_default=False,
+    ),
+]
+ConvPunctOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--punctuation",
+        help="fix: half-width marks inside Chinese become full-width; keep: leave them. "
+        "[default: fix]",
+        show_default=False,
+    ),
+]
+
+CONVERT_EPILOG = (
+    "Defaults come from newsarchive.toml (--config, else ./newsarchive.toml, else "
+    "$XDG_CONFIG_HOME/newsarchive/newsarchive.toml); options given here override it.  "
+    "Re-runs skip inputs whose bytes, options and newsarchive version are unchanged and "
+    "whose outputs still exist (state in OUTPUT/.newsarchive-state*.jsonl); an interrupted "
+    "run resumes where it stopped.  "
+    "Exit codes: 0 every input converted or unchanged; 1 some inputs failed; "
+    "2 usage error; 3 every input failed; 130 interrupted."
+)
+
+
+@app.command(epilog=CONVERT_EPILOG)
 def convert(
-    paths: Annotated[list[str], typer.Argument(help="Files, folders (with -r), globs or - "
-                                                "for stdin.")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Output folder.")] = Path(
-        "output"),
-    to: Annotated[str, typer.Option("--to", help="Comma-separated formats: tei,docx,pdf.")
-                  ] = "tei,docx,pdf",
-    recursive: Annotated[bool, typer.Option("-r", "--recursive",
-                                            help="Descend into folders.")] = False,
-    script: ScriptOpt = "hans",
-    punctuation: PunctOpt = "fix",
+    paths: Annotated[
+        list[str], typer.Argument(help="Files, folders (with -r), globs or - for stdin.")
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output folder.")] = Path("output"),
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            help="Comma-separated formats: tei,docx,pdf. [default: all three]",
+            show_default=False,
+        ),
+    ] = None,
+    recursive: Annotated[
+        bool, typer.Option("-r", "--recursive", help="Descend into folders.")
+    ] = False,
+    script: ConvScriptOpt = None,
+    punctuation: ConvPunctOpt = None,
     metadata: MetadataOpt = None,
-    font: Annotated[str | None, typer.Option("--font", help="TrueType font PATH[:INDEX] for "
-                                             "the PDF (default AR PL UMing).")] = None,
-    pdfa: Annotated[str, typer.Option("--pdfa", help="PDF/A level: 1b (validated), 2b, 3b "
-                                      "(TEI attached).")] = "1b",
-    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only errors.")] = False,
+    font: Annotated[
+        str | None,
+        typer.Option(
+            "--font", help="TrueType font PATH[:INDEX] for the PDF (default AR PL UMing)."
+        ),
+    ] = None,
+    pdfa: Annotated[
+        str | None,
+        typer.Option(
+            "--pdfa",
+            help="PDF/A level: 1b (validated), 2b, 3b (TEI attached). [default: 1b]",
+            show_default=False,
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("-q", "--quiet", help="Only errors: no progress, no summary.")
+    ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "-j",
+            "--jobs",
+            min=1,
+            show_default=False,
+            help="Worker processes (dask: local cluster size). [default: CPU count]",
+        ),
+    ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help="Write one JSON line per input (input, outputs, articles, status, error, "
+            "seconds, sha256) to this file.",
+        ),
+    ] = None,
+    json_summary: Annotated[
+        bool, typer.Option("--json", help="Print a JSON summary on stdout (nothing else).")
+    ] = False,
+    fail_fast: Annotated[
+        bool, typer.Option("--fail-fast", help="Stop at the first failed input.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Convert again even inputs that are unchanged.")
+    ] = False,
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            "--shard",
+            metavar="I/N",
+            help="Convert only every N-th input of the sorted list, starting with the I-th "
+            "(1-based): for Slurm array jobs (--shard $((SLURM_ARRAY_TASK_ID+1))/N).",
+        ),
+    ] = None,
+    executor: Annotated[
+        str,
+        typer.Option(
+            "--executor",
+            help="local (process pool) or dask (dask.distributed; pip install "
+            "'newsarchive[dask]').",
+        ),
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="dask scheduler address (tcp://host:8786 or a scheduler JSON file); "
+            "without it --executor dask starts a local cluster.",
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="Config file (default: see below)."),
+    ] = None,
 ) -> None:
-    """Convert scraped articles into TEI-XML, DOCX and PDF editions under OUTPUT."""
-    from newsarchive.batch import collect_inputs, convert_one
+    """Convert scraped articles into TEI-XML, DOCX and PDF editions under OUTPUT,
+    mirroring the input tree, in parallel, skipping what is already done."""
+    import json
+
+    from newsarchive.batch import (
+        BatchSettings,
+        Display,
+        Result,
+        collect_inputs,
+        default_jobs,
+        parse_shard,
+        run_batch,
+        shard_inputs,
+    )
+    from newsarchive.config import apply_config, load_config, pick
     from newsarchive.pipeline import FORMATS
 
+    cfg = load_config(config)
+    to = pick(to, cfg.to, ",".join(FORMATS))
     formats = [f.strip() for f in to.split(",") if f.strip()]
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
-        raise UsageError(f"--to: unknown format {', '.join(unknown) or '(none)'}; "
-                         f"choose from {', '.join(FORMATS)}")
-    options = _options(script, punctuation, metadata, font, pdfa)
-    inputs, notes = collect_inputs(paths, recursive)
-    for note in notes:
-        _err(note)
+        raise UsageError(
+            f"--to: unknown format {', '.join(unknown) or '(none)'}; "
+            f"choose from {', '.join(FORMATS)}"
+        )
+    if executor not in ("local", "dask"):
+        raise UsageError(f"--executor must be local or dask, not {executor!r}")
+    if scheduler and executor != "dask":
+        raise UsageError("--scheduler needs --executor dask")
+    options = _options(
+        pick(script, cfg.script, "hans"),
+        pick(punctuation, cfg.punctuation, "fix"),
+        pick(metadata, cfg.metadata, None),
+        pick(font, cfg.font, None),
+        pick(pdfa, cfg.pdfa, "1b"),
+    )
+    options = apply_config(options, cfg)
+    shard_spec = parse_shard(shard) if shard else None
+    inputs, notes = collect_inputs(paths, recursive, exclude=output)
     if not inputs:
+        for note in notes:
+            _err(note)
         raise UsageError("no input files")
-    failed = 0
-    for item in inputs:
-        result = convert_one(item, output, formats, options)
-        if result.error:
-            failed += 1
-            _err(result.error)
-        elif not quiet:
-            flag = f", {result.flagged} edits to check" if result.flagged else ""
-            _err(f"{item.path}: {result.articles} article(s) -> {len(result.outputs)} files"
-                 f"{flag}")
-    if not quiet:
-        _err(f"converted {len(inputs) - failed} of {len(inputs)} inputs into {output}/")
-    if failed:
-        raise typer.Exit(EXIT_ALL_FAILED if failed == len(inputs) else EXIT_SOME_FAILED)
+    inputs = shard_inputs(inputs, shard_spec)
+    if executor == "dask":  # workers on other hosts see the shared file system, not our cwd
+        inputs = [
+            i if i.path == "-" else type(i)(str(Path(i.path).resolve()), i.relative_dir)
+            for i in inputs
+        ]
+        output = output.resolve()
+    workers = max(1, min(pick(jobs, cfg.jobs, default_jobs()), len(inputs) or 1))
+    settings = BatchSettings(
+        out_dir=output,
+        formats=tuple(formats),
+        options=options,
+        jobs=workers,
+        executor=executor,  # type: ignore[arg-type]
+        scheduler=scheduler,
+        force=force,
+        fail_fast=fail_fast,
+        shard=shard_spec,
+    )
+    report_file = None
+    if report is not None:
+        try:
+            report.parent.mkdir(parents=True, exist_ok=True)
+            report_file = report.open("w", encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--report: cannot write {report}: {exc.strerror or exc}") from exc
+    display = Display(len(inputs), quiet=quiet)
+    for note in notes:
+        display.note(note)
+
+    def on_result(result: Result) -> None:
+        display.result(result)
+        if report_file is not None:
+            report_file.write(json.dumps(result.record(), ensure_ascii=False) + "\n")
+            report_file.flush()  # a report of an interrupted run is still complete so far
+
+    try:
+        with display:
+            summary = run_batch(inputs, settings, on_result)
+    finally:
+        if report_file is not None:
+            report_file.close()
+    summary.notes = notes + summary.notes
+    for note in summary.notes[len(notes) :]:
+        display.note(note)
+    display.summary(summary, output)
+    if json_summary:
+        data = {"output": str(output), "report": str(report) if report else None}
+        data.update(summary.to_json())
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    if summary.exit_code():
+        raise typer.Exit(summary.exit_code())
 
 
 @app.command()
 def normalize(
     path: Annotated[str, typer.Argument(help="A scraped text file (or - for stdin).")],
-    diff: Annotated[bool, typer.Option("--diff", help="Show every edit the normaliser "
-                                       "made instead of the text.")] = False,
+    diff: Annotated[
+        bool,
+        typer.Option("--diff", help="Show every edit the normaliser made instead of the text."),
+    ] = False,
     script: ScriptOpt = "hans",
     punctuation: PunctOpt = "fix",
     metadata: MetadataOpt = None,
@@ -148,8 +344,12 @@ def normalize(
 @app.command()
 def validate(
     files: Annotated[list[Path], typer.Argument(help="TEI files to validate.")],
-    tei_all: Annotated[bool, typer.Option("--tei-all", help="Also validate against the "
-                                          "official TEI P5 tei_all schema (slower).")] = False,
+    tei_all: Annotated[
+        bool,
+        typer.Option(
+            "--tei-all", help="Also validate against the official TEI P5 tei_all schema (slower)."
+        ),
+    ] = False,
 ) -> None:
     """Validate TEI files against the project schema (and tei_all); errors as
     file:line:col: message. Exit 0 valid, 1 invalid, 2 usage error."""

@@ -18,3 +18,4 @@ class Options:
     pdfa: Literal["1b", "2b", "3b"] = "1b"
     max_bytes: int = 20 * 1024 * 1024  # size guard for one input file
     metadata_overrides: dict[str, dict[str, str]] = field(default_factory=dict)
+    archive_root: str | None = None  # OCFL storage root for deposits (newsarchive.toml)
