@@ -368,6 +368,41 @@ def validate(
         raise typer.Exit(EXIT_SOME_FAILED)
 
 
+@app.command()
+def review(
+    paths: Annotated[list[str], typer.Argument(help="Files, folders (with -r) or globs.")],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="The HTML file to write.")
+    ] = Path("review.html"),
+    recursive: Annotated[
+        bool, typer.Option("-r", "--recursive", help="Descend into folders.")
+    ] = False,
+    script: ScriptOpt = "hans",
+    punctuation: PunctOpt = "fix",
+    metadata: MetadataOpt = None,
+) -> None:
+    """Write one self-contained HTML page showing every edit the normaliser made, source
+    beside result, for an archivist to check before deposit. Exit 1 if an input failed."""
+    from newsarchive.batch import collect_inputs
+    from newsarchive.fsio import atomic_write_bytes
+    from newsarchive.review import render_review, review_inputs
+
+    options = _options(script, punctuation, metadata, None, "1b")
+    inputs, notes = collect_inputs(paths, recursive)
+    for note in notes:
+        _err(note)
+    if not inputs:
+        raise UsageError("no input files")
+    done, failures = review_inputs([item.path for item in inputs], options)
+    for failure in failures:
+        _err(failure.error)
+    atomic_write_bytes(output, render_review(done, failures).encode("utf-8"))
+    articles = sum(len(articles) for _, articles in done)
+    _err(f"reviewed {articles} article(s) from {len(done)} of {len(inputs)} inputs -> {output}")
+    if failures:
+        raise typer.Exit(EXIT_ALL_FAILED if not done else EXIT_SOME_FAILED)
+
+
 def main() -> None:
     """Console entry point: user errors are one line on stderr, never a traceback."""
     debug = "--debug" in sys.argv

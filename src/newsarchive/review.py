@@ -1,0 +1,690 @@
+"""Review before deposit: one self-contained HTML page showing every edit the normaliser made.
+
+For each article the decoded source sits beside the normalised blocks, aligned by source line
+(``Block.source_lines`` / ``Edit.line``). Removed and moved lines stay in place, struck or
+marked; edits inside kept text (OpenCC, punctuation, joins) are marked character by character
+on the normalised side. The page needs no network and no JavaScript: tooltips are ``title``
+attributes, fonts come from the system, the CSS is inline.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import sys
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, fields
+from functools import cache
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from newsarchive import __version__
+from newsarchive.errors import InputError, NewsarchiveError
+from newsarchive.model import Article, Block, Credit, Edit
+from newsarchive.normalize.pinyin import GLOSS
+from newsarchive.options import Options
+
+# kind -> (legend label, explanation). Order is the order of the legend and the counts.
+KINDS: dict[str, tuple[str, str]] = {
+    "chrome": ("chrome removed", "page furniture struck out; the rule id says which rule"),
+    "credit": ("credit → metadata", "byline, editor or photo credit moved into the metadata"),
+    "title": ("title → metadata", "printed title, kicker or subtitle moved into the metadata"),
+    "join": ("lines joined", "a sentence broken across lines joined here (↩)"),
+    "lift": ("caption lifted", "a caption cutting a sentence moved after its paragraph"),
+    "opencc": ("OpenCC converted", "character converted; the original is in the tooltip"),
+    "punct": ("punctuation", "half-width mark made full-width; the original in the tooltip"),
+    "pinyin": ("pinyin gloss removed", "a tone-marked pinyin gloss after a character"),
+    "chars": ("characters / spaces", "invisible or odd characters and spacing cleaned"),
+    "classify": ("block classified", "a line typed as heading, figure caption or label"),
+    "split": ("page split", "one page holding several stories cut into articles"),
+    "sidecar": ("sidecar metadata", "a field set from the --metadata file"),
+    "info": ("detection", "script detection and summaries"),
+    "doubtful": ("check this", "the normaliser was not sure: an archivist should look"),
+}
+JOIN_MARK = "↩"
+
+
+def edit_kind(edit: Edit) -> str:
+    """The legend kind of one provenance entry."""
+    if edit.step == "chrome":
+        return "chrome"
+    if edit.step == "credits":
+        return "credit"
+    if edit.step == "title":
+        return "title"
+    if edit.action == "join":
+        return "join"
+    if edit.action == "lift":
+        return "lift"
+    if edit.step == "script":
+        return "opencc" if edit.action == "convert" else "info"
+    simple = {"punctuation": "punct", "pinyin": "pinyin", "characters": "chars"}
+    if edit.step in simple:
+        return simple[edit.step]
+    if edit.action == "classify":
+        return "classify"
+    if edit.step in ("split", "sidecar"):
+        return edit.step
+    return "doubtful" if edit.action == "flag" else "info"
+
+
+# ---------------------------------------------------------------- view model
+
+
+@dataclass
+class Seg:
+    """A run of text sharing one set of marks; ``join`` segs are a join mark between chars."""
+
+    text: str
+    cls: str = ""
+    title: str = ""
+    join: bool = False
+    was: str = ""  # the original of a converted character, printed where tooltips cannot be
+
+
+@dataclass
+class Note:
+    kind: str
+    label: str
+    title: str = ""
+    doubtful: bool = False
+
+
+@dataclass
+class SourceLine:
+    number: int
+    segs: list[Seg]
+    cls: str = ""  # "" kept | blank | chrome | credit | title | lost (removed, no edit says why)
+    notes: list[Note] = field(default_factory=list)
+    effect: list[Note] = field(default_factory=list)  # where a removed line went
+
+
+@dataclass
+class BlockView:
+    kind: str
+    segs: list[Seg]
+    notes: list[Note] = field(default_factory=list)
+    doubtful: bool = False
+    credit: str | None = None
+
+
+@dataclass
+class Row:
+    id: str
+    lines: list[SourceLine]
+    blocks: list[BlockView]
+    blank_run: int = 0  # a collapsed run of blank lines
+    doubtful: bool = False
+    blank: bool = False  # one blank line: drawn compact
+
+    @property
+    def span(self) -> str:
+        if not self.lines:
+            return ""
+        first, last = self.lines[0].number, self.lines[-1].number
+        return f"L{first}" if first == last else f"L{first}–{last}"
+
+
+@dataclass
+class Flag:
+    row: str  # anchor of the row
+    line: int | None
+    rule: str
+    text: str
+
+
+@dataclass
+class ArticleView:
+    anchor: str
+    source_file: str
+    index: int
+    count: int
+    title: str
+    title_supplied: bool
+    metadata: list[tuple[str, str, str, str]]  # field, value, source, lines
+    rows: list[Row]
+    counts: dict[str, int]
+    flags: list[Flag]
+    notes: list[Note]  # edits without a line: detection, summaries, sidecar
+    line_range: str
+
+
+@dataclass
+class Failure:
+    path: str
+    error: str
+
+
+# ---------------------------------------------------------------- text helpers
+
+
+def _visible(ch: str) -> str | None:
+    """A visible stand-in for a character HTML cannot carry or a reader cannot see."""
+    category = unicodedata.category(ch)
+    if ch == "\t":
+        return None
+    if category in ("Cc", "Cf", "Cs", "Co", "Cn") or (ord(ch) & 0xFFFE) == 0xFFFE:
+        return f"⟨U+{ord(ch):04X}⟩"
+    return None
+
+
+def _odd_space(ch: str) -> bool:
+    return ch != " " and unicodedata.category(ch) == "Zs"
+
+
+Mark = tuple[str, str, str]  # (css class, tooltip, original text)
+
+
+def _segments(
+    text: str, marks: dict[int, list[Mark]], joins: dict[int, list[Mark]] | None = None
+) -> list[Seg]:
+    """Cut ``text`` into runs of equal marks; join marks go before the char they precede."""
+    joins = joins or {}
+    segs: list[Seg] = []
+    for i, ch in enumerate(text + "\0"):
+        for cls, title, _ in joins.get(i, ()):
+            segs.append(Seg(JOIN_MARK, cls, title, join=True))
+        if i == len(text):
+            break
+        own = marks.get(i, [])
+        cls = " ".join(dict.fromkeys(c for c, _, _ in own))
+        title = "; ".join(dict.fromkeys(t for _, t, _ in own if t))
+        was = "".join(dict.fromkeys(w for _, _, w in own if w))
+        shown = _visible(ch)
+        if shown:
+            cls, title = (cls + " chars").strip(), title or f"U+{ord(ch):04X} {_name(ch)}"
+        elif _odd_space(ch):
+            cls = (cls + " chars").strip()
+            title = title or f"U+{ord(ch):04X} {_name(ch)} (became a plain space)"
+        piece = shown or ch
+        if (
+            segs
+            and not segs[-1].join
+            and (segs[-1].cls, segs[-1].title, segs[-1].was) == (cls, title, was)
+        ):
+            segs[-1].text += piece
+        else:
+            segs.append(Seg(piece, cls, title, was=was))
+    return segs
+
+
+def _name(ch: str) -> str:
+    return unicodedata.name(ch, "unnamed").lower()
+
+
+def _fold(ch: str) -> str:
+    """Full-width and half-width forms compare equal (the punctuation step swaps them)."""
+    folded = unicodedata.normalize("NFKC", ch)
+    return folded if len(folded) == 1 else ch
+
+
+def _folded(text: str) -> tuple[str, list[int]]:
+    """``text`` folded and without spaces, with the index in ``text`` of each folded char."""
+    chars: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(text):
+        if ch.isspace():
+            continue
+        chars.append(_fold(ch))
+        index.append(i)
+    return "".join(chars), index
+
+
+def _find(needle: str, haystack: str, start: int = 0) -> int:
+    """Index in ``haystack`` where ``needle`` starts, ignoring width and spaces; -1 if absent."""
+    hay, index = _folded(haystack)
+    pin, _ = _folded(needle)
+    if not pin:
+        return -1
+    begin = next((k for k, i in enumerate(index) if i >= start), len(index))
+    found = hay.find(pin, begin)
+    return index[found] if found >= 0 else -1
+
+
+def _index_map(before: str, after: str, rule: str) -> tuple[list[int], dict[int, list[Mark]]]:
+    """Map each index of ``before`` into ``after``; mark what changed in ``after``."""
+    mapping = [0] * (len(before) + 1)
+    marks: dict[int, list[Mark]] = {}
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal" or (op == "replace" and i2 - i1 == j2 - j1):
+            for k in range(i2 - i1):
+                mapping[i1 + k] = j1 + k
+        else:
+            for k in range(i1, i2):
+                mapping[k] = min(j1, max(len(after) - 1, 0))
+        if op == "replace":
+            for k in range(j1, j2):
+                was = before[i1 + k - j1] if i2 - i1 == j2 - j1 else before[i1:i2]
+                marks.setdefault(k, []).append(("punct", f"{rule}: was “{was}”", was))
+        elif op == "insert":
+            for k in range(j1, j2):
+                marks.setdefault(k, []).append(("punct", f"{rule}: added", ""))
+        elif op == "delete" and after:
+            gone = before[i1:i2].replace(" ", "␣")
+            at = min(j1, len(after) - 1)
+            marks.setdefault(at, []).append(("punct", f"{rule}: removed “{gone}” here", ""))
+    mapping[len(before)] = len(after)
+    return mapping, marks
+
+
+# ---------------------------------------------------------------- one article
+
+
+def _story_ranges(articles: Sequence[Article]) -> list[tuple[int, int]]:
+    """Source line range of each story of one input: a page split shares one source."""
+    total = max(1, len(articles[0].source_text.split("\n"))) if articles[0].source_text else 0
+    starts: list[int] = []
+    for number, article in enumerate(articles):
+        # The split step records where each story starts; its title has left the blocks.
+        split = next((e.line for e in article.provenance if e.step == "split" and e.line), None)
+        lines = [n for b in article.blocks for n in b.source_lines]
+        start = split or (min(lines) if lines else 1)
+        starts.append(1 if number == 0 else start)
+    ends = [s - 1 for s in starts[1:]] + [total]
+    return list(zip(starts, ends, strict=True))
+
+
+def _in(line: int | None, first: int, last: int) -> bool:
+    return line is not None and first <= line <= last
+
+
+def _describe(edit: Edit) -> str:
+    where = f"L{edit.line} " if edit.line else ""
+    change = edit.text.replace("\n", "⏎")
+    if edit.result:
+        change = f"{change} → {edit.result}" if change else edit.result
+    return f"{where}{edit.step}/{edit.rule} ({edit.action}): {change}"
+
+
+def _block_view(block: Block, edits: list[Edit], row_id: str, flags: list[Flag]) -> BlockView:
+    text = block.text
+    first = block.source_lines[0] if block.source_lines else None
+    lines = set(block.source_lines)
+    # The punctuation step is the last to touch block text: its "before" is the text every
+    # earlier position refers to, its "after" is what the block holds now.
+    punct = next(
+        (e for e in edits if e.step == "punctuation" and e.line == first and e.result == text),
+        None,
+    )
+    before = punct.text if punct else text
+    if punct:
+        mapping, marks = _index_map(before, text, punct.rule)
+    else:
+        mapping, marks = list(range(len(text) + 1)), {}
+    joins: dict[int, list[Mark]] = {}
+    view = BlockView(block.kind, [], credit=block.credit)
+    for edit in edits:
+        if edit.line not in lines or edit is punct:
+            continue
+        kind = edit_kind(edit)
+        if kind == "opencc":
+            _mark_opencc(edit, before, mapping, marks)
+        elif kind == "join":
+            tail, _, head = edit.text.partition("\n")
+            at = _find(tail + head, before)
+            if at >= 0:
+                # The join point lies after the tail's last char (spaces are not in the fold).
+                folded_tail = len(_folded(tail)[0])
+                _, index = _folded(before[at:])
+                point = at + index[folded_tail] if folded_tail < len(index) else len(before)
+                cls = "join doubtful" if edit.doubtful else "join"
+                tip = _describe(edit) + (" — CHECK: doubtful join" if edit.doubtful else "")
+                joins.setdefault(mapping[point], []).append((cls, tip, ""))
+            else:
+                view.notes.append(Note("join", edit.rule, _describe(edit), edit.doubtful))
+        elif kind == "lift" and block.kind == "figure" and edit.line == first:
+            view.notes.append(Note("lift", "lifted: " + edit.result, _describe(edit)))
+        elif kind == "classify" and edit.line == first and edit.result == block.kind:
+            if block.kind != "paragraph":
+                view.notes.append(Note("classify", edit.rule, _describe(edit)))
+        elif (
+            kind == "doubtful" and block.kind == "paragraph" and edit.line == block.source_lines[-1]
+        ):
+            view.notes.append(Note("doubtful", edit.rule, _describe(edit), True))
+        if edit.doubtful and kind in ("join", "doubtful"):
+            view.doubtful = True
+            flags.append(Flag(row_id, edit.line, edit.rule, edit.text.replace("\n", "⏎")))
+    view.segs = _segments(text, marks, joins)
+    return view
+
+
+def _mark_opencc(edit: Edit, before: str, mapping: list[int], marks: dict[int, list[Mark]]) -> None:
+    """Mark each character OpenCC changed in this line, with the original as tooltip."""
+    original, converted = edit.text, edit.result
+    # The line may have lost a trailing credit since: anchor on its opening.
+    at = before.find(converted)
+    if at < 0:
+        at = before.find(converted[:12])
+    if at < 0:
+        return
+    matcher = difflib.SequenceMatcher(None, original, converted, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op != "replace":
+            continue
+        for k in range(j1, j2):
+            position = at + k
+            if position >= len(before) or before[position] != converted[k]:
+                continue
+            was = original[i1 + k - j1] if i2 - i1 == j2 - j1 else original[i1:i2]
+            tip = f"{edit.rule}: original “{was}”"
+            marks.setdefault(mapping[position], []).append(("opencc", tip, was))
+
+
+def _source_line(number: int, raw: str, edits: list[Edit], covered: bool) -> SourceLine:
+    marks: dict[int, list[Mark]] = {}
+    notes: list[Note] = []
+    effect: list[Note] = []
+    cls = "" if covered else ("blank" if not raw.strip() else "lost")
+    for edit in edits:
+        kind = edit_kind(edit)
+        tip = _describe(edit)
+        if kind == "pinyin":
+            for found in GLOSS.finditer(raw):
+                for k in range(found.start(), found.end()):
+                    marks.setdefault(k, []).append(("pinyin", "pinyin gloss removed", ""))
+            notes.append(Note("pinyin", f"{edit.rule} ×{edit.result.split()[0]}", tip))
+        elif kind in ("chrome", "credit", "title"):
+            whole = not covered
+            if not whole and (span := _locate(edit.text, raw)):
+                for k in range(*span):
+                    marks.setdefault(k, []).append((kind, tip, ""))
+            if whole:
+                cls = kind
+            notes.append(Note(kind, edit.rule, tip))
+            effect.append(Note(kind, "→ " + (edit.result or "removed"), tip))
+        elif kind == "chars":
+            notes.append(Note("chars", edit.rule, tip))
+        elif kind == "opencc":
+            notes.append(Note("opencc", edit.rule, tip))
+        elif kind == "join":
+            label = f"{JOIN_MARK} joined to the line above"
+            notes.append(Note("join", label, tip, edit.doubtful))
+        elif kind == "lift":
+            notes.append(Note("lift", "↓ caption lifted after the paragraph", tip))
+        elif kind == "split":
+            notes.append(Note("split", edit.result, tip))
+        elif kind == "doubtful":
+            notes.append(Note("doubtful", edit.rule, tip, True))
+    if cls == "lost":
+        effect.append(Note("doubtful", "removed: no edit explains it", "", True))
+    return SourceLine(number, _segments(raw, marks), cls, notes, effect)
+
+
+def _locate(text: str, raw: str) -> tuple[int, int] | None:
+    """Where a removed piece (a trailing credit) sits in the raw source line."""
+    text = text.strip()
+    if not text:
+        return None
+    at = _find(text, raw)
+    if at < 0:
+        # Traditional sources: the edit holds the converted text; OpenCC t2s keeps length.
+        from newsarchive.normalize.script import converter
+
+        simplified = converter("t2s").convert(raw)
+        if len(simplified) != len(raw) or (at := _find(text, simplified)) < 0:
+            return None
+    length = len(_folded(text)[0])
+    _, index = _folded(raw[at:])
+    end = at + index[length - 1] + 1 if length <= len(index) else len(raw)
+    return at, end
+
+
+_FIELD_FROM_RESULT = {
+    "author": "authors",
+    "editor": "credits",
+    "photographer": "credits",
+    "photo-credit": "credits",
+    "affiliation": "author_affiliation",
+}
+
+
+def _field_lines(edits: Iterable[Edit]) -> dict[str, list[int]]:
+    """Which source lines each metadata field was taken from."""
+    found: dict[str, list[int]] = {}
+    for edit in edits:
+        if edit.action != "metadata" or edit.line is None:
+            continue
+        names: list[str] = []
+        if edit.step == "title":
+            names = [edit.result] if edit.result in ("title", "subtitle") else ["title"]
+        for part in edit.result.split(", "):
+            key = part.split("=", 1)[0]
+            if "=" in part:
+                names.append(_FIELD_FROM_RESULT.get(key, key))
+        for name in names:
+            found.setdefault(name, [])
+            if edit.line not in found[name]:
+                found[name].append(edit.line)
+    return found
+
+
+def _metadata_rows(article: Article, edits: list[Edit]) -> list[tuple[str, str, str, str]]:
+    md = article.metadata
+    lines = _field_lines(edits)
+    rows: list[tuple[str, str, str, str]] = []
+    for item in fields(md):
+        name = item.name
+        if name in ("field_sources", "article_index", "article_count"):
+            continue
+        value = getattr(md, name)
+        if value in (None, "", ()) or (name == "title_supplied" and not value):
+            continue
+        if name == "credits":
+            shown = "\n".join(_credit(c) for c in value)
+        elif isinstance(value, tuple):
+            shown = "、".join(str(v) for v in value)
+        else:
+            shown = str(value)
+        source = md.source_of(name) or (
+            "reader" if name.startswith("source_") and name != "source_script" else "default"
+        )
+        where = ", ".join(f"L{n}" for n in lines.get(name, []))
+        rows.append((name, shown, source, where))
+    return rows
+
+
+def _credit(credit: Credit) -> str:
+    label = f" ({credit.label})" if credit.label else ""
+    return f"{credit.role}: {credit.name}{label}"
+
+
+def _anchor(number: int, article: Article) -> str:
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(article.metadata.source_file or "input").stem)
+    return f"a{number}-{stem}-{article.metadata.article_index}"
+
+
+def article_view(
+    article: Article, number: int = 1, line_range: tuple[int, int] | None = None
+) -> ArticleView:
+    """Everything the template shows for one article."""
+    anchor = _anchor(number, article)
+    raw_lines = article.source_text.split("\n") if article.source_text else []
+    first, last = line_range or (1, len(raw_lines))
+    story = article.metadata.article_count > 1
+    # A split page's stories share the page-level edits: keep those of this story's lines.
+    edits = [
+        e for e in article.provenance if e.line is None or _in(e.line, first, last) or not story
+    ]
+    by_line: dict[int, list[Edit]] = {}
+    for edit in edits:
+        if edit.line is not None:
+            by_line.setdefault(edit.line, []).append(edit)
+    flags: list[Flag] = []
+    blocks = [b for b in article.blocks if b.text]
+    covered = {n for b in blocks for n in b.source_lines}
+
+    # Blocks whose line ranges overlap (a joined paragraph and the caption lifted out of it)
+    # share one row, so each block sits beside every source line it came from.
+    groups: list[tuple[int, int, list[int]]] = []
+    loose: list[int] = []
+    spans = sorted(
+        (min(b.source_lines), max(b.source_lines), i)
+        for i, b in enumerate(blocks)
+        if b.source_lines
+    )
+    loose = [i for i, b in enumerate(blocks) if not b.source_lines]
+    for start, end, i in spans:
+        if groups and start <= groups[-1][1]:
+            g_start, g_end, members = groups[-1]
+            groups[-1] = (g_start, max(g_end, end), [*members, i])
+        else:
+            groups.append((start, end, [i]))
+    group_at = {g[0]: g for g in groups}
+
+    rows: list[Row] = []
+
+    def line_view(n: int) -> SourceLine:
+        raw = raw_lines[n - 1] if 0 < n <= len(raw_lines) else ""
+        return _source_line(n, raw, by_line.get(n, []), n in covered)
+
+    n = first
+    while n <= last:
+        row_id = f"{anchor}-L{n}"
+        if n in group_at:
+            _, end, members = group_at[n]
+            views = [
+                _block_view(blocks[i], by_line_edits(blocks[i], by_line), row_id, flags)
+                for i in sorted(members)
+            ]
+            src = [line_view(k) for k in range(n, end + 1)]
+            rows.append(Row(row_id, src, views, doubtful=any(v.doubtful for v in views)))
+            n = end + 1
+            continue
+        view = line_view(n)
+        if view.cls == "blank" and not view.notes:
+            # Runs of blank lines collapse into one row, so the page stays readable.
+            run = n
+            while run + 1 <= last and run + 1 not in group_at:
+                nxt = line_view(run + 1)
+                if nxt.cls != "blank" or nxt.notes:
+                    break
+                run += 1
+            if run > n:
+                rows.append(Row(row_id, [view, line_view(run)], [], blank_run=run - n + 1))
+                n = run + 1
+                continue
+        doubtful = any(note.doubtful for note in view.notes + view.effect)
+        if doubtful:
+            for edit in by_line.get(n, []):
+                if edit.doubtful:
+                    flags.append(Flag(row_id, n, edit.rule, edit.text.replace("\n", "⏎")))
+            if view.cls == "lost":
+                flags.append(Flag(row_id, n, "unexplained", "removed without an edit"))
+        rows.append(Row(row_id, [view], [], doubtful=doubtful, blank=view.cls == "blank"))
+        n += 1
+    for i in loose:  # blocks without source lines (e.g. read from TEI)
+        row_id = f"{anchor}-b{i}"
+        rows.append(Row(row_id, [], [_block_view(blocks[i], [], row_id, flags)]))
+
+    counts: dict[str, int] = dict.fromkeys(KINDS, 0)
+    for edit in edits:
+        counts[edit_kind(edit)] += 1
+    counts["doubtful"] = sum(1 for e in edits if e.doubtful) + sum(
+        1 for f in flags if f.rule == "unexplained"
+    )
+    md = article.metadata
+    notes = [
+        Note(edit_kind(e), f"{e.step}/{e.rule}", _describe(e)) for e in edits if e.line is None
+    ]
+    return ArticleView(
+        anchor=anchor,
+        source_file=md.source_file,
+        index=md.article_index,
+        count=md.article_count,
+        title=md.title or "(untitled)",
+        title_supplied=md.title_supplied,
+        metadata=_metadata_rows(article, edits),
+        rows=rows,
+        counts={k: v for k, v in counts.items() if v},
+        flags=flags,
+        notes=notes,
+        line_range=f"lines {first}–{last}" if raw_lines else "no source text",
+    )
+
+
+def by_line_edits(block: Block, by_line: dict[int, list[Edit]]) -> list[Edit]:
+    seen: list[Edit] = []
+    for n in block.source_lines:
+        seen.extend(e for e in by_line.get(n, []) if e not in seen)
+    return seen
+
+
+# ---------------------------------------------------------------- the page
+
+
+@cache
+def _environment() -> Environment:
+    # Autoescape everywhere: scraped text may hold "<script>" or "&".
+    return Environment(
+        loader=PackageLoader("newsarchive", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def render_review(
+    inputs: Sequence[tuple[str, Sequence[Article]]],
+    failures: Sequence[Failure] = (),
+    title: str = "newsarchive review",
+) -> str:
+    """The review page for normalised inputs: ``[(input path, its articles), …]``."""
+    views: list[ArticleView] = []
+    for _path, articles in inputs:
+        if not articles:
+            continue
+        for article, span in zip(articles, _story_ranges(articles), strict=True):
+            views.append(
+                article_view(article, len(views) + 1, span if article.source_text else None)
+            )
+    # Flagged articles first: those are the ones an archivist must open.
+    overview = sorted(views, key=lambda v: (not v.flags, views.index(v)))
+    env = _environment()
+    loader = env.loader
+    assert loader is not None
+    css = Markup(loader.get_source(env, "review.css")[0])  # our own file: no escaping needed
+    totals: dict[str, int] = {}
+    for view in views:
+        for kind, count in view.counts.items():
+            totals[kind] = totals.get(kind, 0) + count
+    return env.get_template("review.html.j2").render(
+        title=title,
+        css=css,
+        kinds=KINDS,
+        articles=views,
+        overview=overview,
+        failures=list(failures),
+        totals={k: totals[k] for k in KINDS if k in totals},
+        version=__version__,
+        inputs=len(inputs) + len(failures),
+    )
+
+
+def review_inputs(
+    paths: Sequence[str], options: Options | None = None
+) -> tuple[list[tuple[str, list[Article]]], list[Failure]]:
+    """Normalise each input; a failing input becomes a Failure listed on the page."""
+    from newsarchive.pipeline import normalize_bytes, normalize_file
+
+    options = options or Options()
+    done: list[tuple[str, list[Article]]] = []
+    failures: list[Failure] = []
+    for path in paths:
+        try:
+            if path == "-":
+                articles = normalize_bytes(sys.stdin.buffer.read(), "stdin.txt", options)
+            else:
+                articles = normalize_file(Path(path), options)
+            done.append((path, articles))
+        except NewsarchiveError as exc:
+            exc.path = exc.path or path
+            failures.append(Failure(path, str(exc)))
+        except (UnicodeError, ValueError, OSError) as exc:  # never a traceback for one input
+            failures.append(Failure(path, str(InputError(f"{type(exc).__name__}: {exc}", path))))
+    return done, failures
