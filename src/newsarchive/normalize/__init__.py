@@ -7,6 +7,7 @@ one script; credits come after the split so each story keeps its own credits.
 
 from __future__ import annotations
 
+from newsarchive.errors import InputError
 from newsarchive.model import Article
 from newsarchive.normalize.characters import clean_characters
 from newsarchive.normalize.chrome import strip_chrome
@@ -50,5 +51,12 @@ def normalize(
             story = unify_punctuation(story)
         if sidecar:
             story = apply_sidecar(story, sidecar)
+        if not any(b.text for b in story.blocks):
+            continue  # a "story" of chrome only, e.g. a page footer after the split
         stories.append(story)
+    if not stories:
+        raise InputError(
+            "no article text: only a title, page chrome, credits or decoration",
+            article.metadata.source_file,
+        )
     return stories

@@ -124,6 +124,8 @@ def read_text(data: bytes, name: str, *, max_bytes: int | None = None) -> Articl
             name,
         )
     text, encoding = decode(data, name)
+    if not text.strip():  # Unicode whitespace too: U+3000, NBSP…
+        raise InputError("empty file (only whitespace)", name)
     # CRLF and lone CR are line ends; Unicode line/paragraph separators too.
     unified = text.replace("\r\n", "\n").replace("\r", "\n")
     unified = unified.replace("\u2028", "\n").replace("\u2029", "\n").replace("\x85", "\n")
