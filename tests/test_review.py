@@ -1,0 +1,314 @@
+"""The review page: every kind of edit rendered for the seeds, in a real browser (headless
+Chromium), as valid HTML5 that makes no network request and escapes what the scrape holds."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from lxml import html as lxml_html
+
+from newsarchive.model import Article
+from newsarchive.review import article_view, edit_kind, render_review, review_inputs
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+HOSTILE = (
+    '<script>alert("x")</script> 测试 & <b>标题</b>\n\n'
+    "正文第一句里有<img src=http://evil.example/x.png>和&amp;,还有\x01控制符\u200b。\n"
+)
+
+
+@pytest.fixture(scope="session")
+def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """All seeds (plus one hostile input and one unreadable one) rendered into one page."""
+    folder = tmp_path_factory.mktemp("review")
+    hostile = folder / "zz_hostile.txt"
+    hostile.write_text(HOSTILE, "utf-8")
+    broken = folder / "zz_binary.txt"
+    broken.write_bytes(b"%PDF-1.4 not an article")
+    started = time.perf_counter()
+    done, failures = review_inputs([*map(str, SEEDS), str(hostile), str(broken)])
+    page = render_review(done, failures)
+    elapsed = time.perf_counter() - started
+    path = folder / "review.html"
+    path.write_text(page, "utf-8")
+    return {"path": path, "html": page, "seconds": elapsed, "done": done, "failures": failures}
+
+
+def _chromium(args: list[str], profile: Path) -> subprocess.CompletedProcess[str]:
+    command = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        # Any name lookup fails: a page that needs the network would show it.
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        f"--user-data-dir={profile}",
+        *args,
+    ]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+
+
+@pytest.fixture(scope="session")
+def browser(
+    report: dict[str, object], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, object]:
+    """Open the page once to dump the rendered DOM and once for a screenshot."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed")
+    path = report["path"]
+    assert isinstance(path, Path)
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    dumped = _chromium(["--dump-dom", path.as_uri()], profile)
+    assert dumped.returncode == 0, dumped.stderr[-2000:]
+    shot = path.with_suffix(".png")
+    taken = _chromium([f"--screenshot={shot}", "--window-size=1400,2000", path.as_uri()], profile)
+    assert taken.returncode == 0, taken.stderr[-2000:]
+    return {"dom": lxml_html.fromstring(dumped.stdout), "screenshot": shot}
+
+
+def _article(dom: lxml_html.HtmlElement, stem: str, story: int = 1) -> lxml_html.HtmlElement:
+    found = dom.xpath(
+        f'//article[contains(@id, "-{stem}") and substring(@id, '
+        f'string-length(@id) - string-length("-{story}") + 1) = "-{story}"]'
+    )
+    assert len(found) == 1, (stem, story, [a.get("id") for a in dom.xpath("//article")])
+    return found[0]
+
+
+def _has_class(name: str) -> str:
+    return f'contains(concat(" ", normalize-space(@class), " "), " {name} ")'
+
+
+def _texts(nodes: list[lxml_html.HtmlElement]) -> list[str]:
+    return [node.text_content() for node in nodes]
+
+
+# ---------------------------------------------------------------- each kind, in the browser
+
+
+def test_chrome_removed_with_rule_id(browser: dict[str, object]) -> None:
+    art = _article(browser["dom"], "001_7cc6b842f5fc215c")  # type: ignore[arg-type]
+    struck = art.xpath(f".//div[{_has_class('line')} and {_has_class('chrome')}]")
+    assert len(struck) >= 10
+    text = "\n".join(_texts(struck))
+    for rule in ("nav.words", "masthead.newspaper", "footer.copyright", "title.repeat"):
+        assert rule in text
+    assert "上一版 下一版" in text  # the removed line itself stays, struck, in place
+    effects = _texts(art.xpath(f".//span[{_has_class('badge')} and {_has_class('chrome')}]"))
+    assert any("newspaper=重庆日报" in e for e in effects)  # and where its facts went
+
+
+@pytest.mark.parametrize(("stem", "story", "minimum"), [("003_", 1, 5), ("004_", 1, 8)])
+def test_join_marks(browser: dict[str, object], stem: str, story: int, minimum: int) -> None:
+    art = _article(browser["dom"], stem, story)  # type: ignore[arg-type]
+    marks = art.xpath(f'.//td[@class="out"]//span[{_has_class("jm")}]')
+    assert len(marks) >= minimum
+    assert all(m.text_content().startswith("↩") and m.get("title") for m in marks)
+
+
+def test_lifted_caption(browser: dict[str, object]) -> None:
+    art = _article(browser["dom"], "003_", 1)  # type: ignore[arg-type]
+    row = art.xpath('.//tr[contains(@id, "-L21")]')[0]
+    blocks = row.xpath(f".//div[{_has_class('block')}]")
+    assert [b.get("class").split()[1] for b in blocks] == ["k-paragraph", "k-figure"]
+    assert "江津区支柱产业党建联盟在白沙工业园召开推介会" in blocks[1].text_content()
+    assert row.xpath(f".//span[{_has_class('lift')}]")  # marked on both sides
+    assert "caption lifted" in row.xpath('.//td[@class="src"]')[0].text_content()
+
+
+def test_credits_moved_into_metadata(browser: dict[str, object]) -> None:
+    dom = browser["dom"]
+    art = _article(dom, "000_")  # type: ignore[arg-type]
+    lines = _texts(art.xpath(f".//div[{_has_class('line')} and {_has_class('credit')}]"))
+    assert any("责任编辑:金艳" in t for t in lines)
+    trailing = _texts(art.xpath(f".//span[{_has_class('t')}]/span[{_has_class('credit')}]"))
+    assert "(韩慧林)" in trailing  # struck inside the kept closing paragraph
+    meta = {r[0]: r for r in _meta(art)}
+    assert meta["authors"][1] == "韩慧林" and meta["authors"][2] == "text"
+    art = _article(dom, "001_")  # type: ignore[arg-type]
+    assert "摄/汪新" in _texts(
+        art.xpath(f".//span[{_has_class('t')}]/span[{_has_class('credit')}]")
+    )
+    meta = {r[0]: r for r in _meta(art)}
+    assert "王静" in meta["authors"][1] and meta["authors"][3] == "L124"
+
+
+def _meta(art: lxml_html.HtmlElement) -> list[list[str]]:
+    return [
+        [c.text_content().strip() for c in row.xpath("./th|./td")]
+        for row in art.xpath('.//table[@class="meta"]/tbody/tr')
+    ]
+
+
+def test_metadata_sources(browser: dict[str, object]) -> None:
+    meta = {r[0]: r for r in _meta(_article(browser["dom"], "001_"))}  # type: ignore[arg-type]
+    assert meta["newspaper"][1:] == ["重庆日报", "chrome", "L7"]
+    assert meta["date"][1:] == ["2022-10-20", "chrome", "L10"]
+    assert meta["title"][2] == "text" and meta["language"][2] == "derived"
+    meta = {r[0]: r for r in _meta(_article(browser["dom"], "002_"))}  # type: ignore[arg-type]
+    assert meta["title"][2] == "derived" and meta["title_supplied"][1] == "True"
+
+
+def test_opencc_conversion_with_original_in_tooltip(browser: dict[str, object]) -> None:
+    art = _article(browser["dom"], "002_")  # type: ignore[arg-type]
+    marks = art.xpath(f'.//td[@class="out"]//span[{_has_class("opencc")}]')
+    assert len(marks) > 50
+    tips = {m.text_content(): m.get("title") for m in marks}
+    assert "党" in tips and "“黨”" in tips["党"] and "opencc.t2s" in tips["党"]
+    assert all(m.get("data-was") for m in marks)  # printed where there is no tooltip
+
+
+def test_punctuation_char_level(browser: dict[str, object]) -> None:
+    art = _article(browser["dom"], "000_")  # type: ignore[arg-type]
+    marks = art.xpath(f'.//td[@class="out"]//span[{_has_class("punct")}]')
+    assert len(marks) > 100
+    first = marks[0]
+    assert first.text_content() == "，" and "was “,”" in first.get("title")
+
+
+def test_pinyin_glosses(browser: dict[str, object]) -> None:
+    art = _article(browser["dom"], "002_")  # type: ignore[arg-type]
+    glosses = _texts(art.xpath(f'.//td[@class="src"]//span[{_has_class("pinyin")}]'))
+    assert "(bào)" in glosses and len(glosses) > 50
+    assert "bào" not in "".join(_texts(art.xpath('.//td[@class="out"]')))
+
+
+def test_doubtful_flag(browser: dict[str, object]) -> None:
+    dom = browser["dom"]
+    art = _article(dom, "003_", 1)  # type: ignore[arg-type]
+    rows = art.xpath('.//tr[contains(@class, "doubtful-row")]')
+    assert len(rows) == 1 and rows[0].get("id").endswith("-L29")
+    assert rows[0].xpath(f".//span[{_has_class('jm')} and {_has_class('doubtful')}]")
+    # The overview lists flagged articles first, linking to the row to check.
+    first = dom.xpath('//table[@class="batch"]/tbody/tr')[0]
+    assert "flagged" in first.get("class")
+    assert first.xpath(f'.//a[@href="#{rows[0].get("id")}"]')
+    assert art.get("id") in [a.get("href")[1:] for a in first.xpath(".//a")]
+
+
+def test_counts_legend_and_overview(browser: dict[str, object], report: dict[str, object]) -> None:
+    dom = browser["dom"]
+    legend = " ".join(_texts(dom.xpath('//section[@class="legend"]//li')))
+    for label in ("chrome removed", "lines joined", "OpenCC converted", "check this"):
+        assert label in legend
+    links = dom.xpath('//table[@class="batch"]/tbody/tr/td[2]/a/@href')
+    assert sorted(links) == sorted("#" + a.get("id") for a in dom.xpath("//article"))
+    assert len(links) == 7  # six seed articles (003 is two stories) + the hostile one
+    art = _article(dom, "004_")
+    chips = _texts(art.xpath('./p[@class="counts"]/span'))
+    assert "lines joined 8" in chips
+    failures = " ".join(_texts(dom.xpath('//div[@class="failures"]//li')))
+    assert "zz_binary.txt" in failures and "binary file" in failures
+
+
+def test_screenshot(browser: dict[str, object]) -> None:
+    from PIL import Image
+
+    shot = browser["screenshot"]
+    assert isinstance(shot, Path)
+    with Image.open(shot) as image:
+        assert image.size == (1400, 2000)
+        colours = {c for _, c in image.convert("RGB").getcolors(1 << 20) or []}
+    # The legend and the overview chips are drawn in the kind colours (not a blank page).
+    for colour in ((0xFF, 0xF5, 0x9D), (0xFD, 0xEC, 0xEA), (0xE8, 0xF5, 0xE9)):
+        assert colour in colours
+
+
+# ---------------------------------------------------------------- the page itself
+
+
+def test_valid_html5(report: dict[str, object]) -> None:
+    import html5lib
+
+    parser = html5lib.HTMLParser(strict=True)
+    parser.parse(report["html"])  # raises on the first parse error
+    assert not parser.errors
+
+
+def test_no_network_no_script(report: dict[str, object]) -> None:
+    page = str(report["html"])
+    refs = re.findall(r'(?:src|href)\s*=\s*"([^"]*)"', page) + re.findall(r"url\(([^)]*)\)", page)
+    assert not [r for r in refs if re.match(r"\s*['\"]?(?:https?:)?//", r)]
+    assert all(r.startswith("#") for r in re.findall(r'href="([^"]*)"', page))
+    assert "@import" not in page and "@font-face" not in page
+    for tag in ("<script", "<link", "<img", "<iframe", "<object"):
+        assert tag not in page.lower()
+
+
+def test_scraped_markup_is_escaped(browser: dict[str, object], report: dict[str, object]) -> None:
+    page = str(report["html"])
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
+    dom = browser["dom"]
+    assert not dom.xpath("//script|//img|//body//b[not(ancestor::li)][.='标题']")
+    art = _article(dom, "zz_hostile")  # type: ignore[arg-type]
+    source = art.xpath('.//td[@class="src"]')[0].text_content()
+    assert '<script>alert("x")</script>' in source
+    assert "&amp;" in art.text_content()
+    assert "⟨U+0001⟩" in art.text_content() and "⟨U+200B⟩" in art.text_content()
+
+
+# ---------------------------------------------------------------- alignment and speed
+
+
+@pytest.mark.parametrize("seed", range(len(SEEDS)))
+def test_every_source_line_shown_once_in_order(
+    seed: int, seed_articles: dict[str, list[Article]]
+) -> None:
+    articles = seed_articles[SEEDS[seed].stem[:3]]
+    page_lines = len(articles[0].source_text.split("\n"))
+    shown: list[int] = []
+    for number, article in enumerate(articles):
+        from newsarchive.review import _story_ranges
+
+        view = article_view(article, number + 1, _story_ranges(articles)[number])
+        for row in view.rows:
+            if row.blank_run:
+                first, last = row.lines[0].number, row.lines[-1].number
+                shown.extend(range(first, last + 1))
+            else:
+                shown.extend(line.number for line in row.lines)
+        assert not [f for f in view.flags if f.rule == "unexplained"]
+    assert shown == list(range(1, page_lines + 1))
+
+
+def test_every_edit_has_a_kind(seed_articles: dict[str, list[Article]]) -> None:
+    kinds = {edit_kind(e) for arts in seed_articles.values() for a in arts for e in a.provenance}
+    assert {"chrome", "credit", "title", "join", "lift", "opencc", "punct", "pinyin"} <= kinds
+
+
+def test_render_time(report: dict[str, object]) -> None:
+    assert float(report["seconds"]) < 5  # measured ~0.3 s for the seeds
+
+
+def test_cli_review(tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "newsarchive",
+            "review",
+            str(ROOT / "seeds/00[34]*.txt"),
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "3 article(s) from 2 of 2 inputs" in result.stderr
+    assert out.read_text("utf-8").count("<article ") == 3
