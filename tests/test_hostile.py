@@ -1,0 +1,205 @@
+"""Hostile and broken input: a clear one-line error, nothing lost, nothing half-written.
+
+Everything runs through the real CLI in a subprocess, as a user would meet it.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from bad.corpus import CASES, write_corpus
+
+from newsarchive.validate import validate_tei
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+
+# Root ignores file permissions; dropping these capabilities makes it an ordinary user for
+# the permission tests while it can still run the interpreter installed under /root.
+NO_OVERRIDE = ["setpriv", "--inh-caps=-dac_override,-dac_read_search",
+               "--bounding-set=-dac_override,-dac_read_search", "--"]
+
+
+def cli(*args: str, unprivileged: bool = False, limit_fsize: int | None = None,
+        timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "newsarchive", *args]
+    if unprivileged and os.geteuid() == 0:
+        command = [*NO_OVERRIDE, *command]
+
+    def limit() -> None:
+        if limit_fsize is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit_fsize, limit_fsize))
+
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+                          preexec_fn=limit if limit_fsize is not None else None, cwd=ROOT)
+
+
+def leftovers(folder: Path) -> list[Path]:
+    """Temporary or truncated editions: must never stay behind."""
+    bad = []
+    for path in folder.rglob("*"):
+        if path.name.endswith(".part"):
+            bad.append(path)
+        elif path.suffix == ".pdf" and not path.read_bytes().rstrip().endswith(b"%%EOF"):
+            bad.append(path)
+        elif path.suffix == ".docx":
+            try:
+                with zipfile.ZipFile(path) as archive:
+                    if archive.testzip() is not None:
+                        bad.append(path)
+            except zipfile.BadZipFile:
+                bad.append(path)
+        elif path.name.endswith(".tei.xml") and validate_tei(path):
+            bad.append(path)
+    return bad
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("bad")
+    write_corpus(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def batch(corpus: Path, tmp_path_factory: pytest.TempPathFactory
+          ) -> tuple[subprocess.CompletedProcess[str], Path]:
+    out = tmp_path_factory.mktemp("out")
+    inputs = [str(corpus / case.name) for case in CASES] + [str(SEEDS / "004_7463d6c868df6b1f.txt")]
+    return cli("convert", "-o", str(out), "--jobs", "1", "--", *inputs), out
+
+
+def test_batch_goes_on_and_reports_each_bad_file_in_one_line(batch, corpus: Path) -> None:
+    run, out = batch
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stderr
+    for case in CASES:
+        stem = case.name.split(".")[0]
+        errors = [line for line in run.stderr.splitlines()
+                  if line.startswith(str(corpus / case.name) + ":")
+                  and "article" not in line.split(":", 1)[1][:25]]
+        if case.expect == "ok":
+            assert (out / f"{stem}.tei.xml").exists(), (case.name, run.stderr)
+            assert (out / f"{stem}.pdf").exists() and (out / f"{stem}.docx").exists()
+        else:
+            assert len(errors) == 1, (case.name, run.stderr)
+            assert case.expect.lower() in errors[0].lower(), errors[0]
+            assert not list(out.glob(f"{stem}*")), case.name
+    assert (out / "004_7463d6c868df6b1f.tei.xml").exists()  # the good file of the same batch
+    assert leftovers(out) == []
+
+
+def test_repaired_inputs_keep_their_text(batch) -> None:
+    _, out = batch
+    markup = (out / "markup.tei.xml").read_text("utf-8")
+    assert "&lt;script&gt;" in markup and "]]&gt;" in markup and "&lt;?xml" in markup
+    assert "<script>" not in markup
+    truncated = (out / "truncated.tei.xml").read_text("utf-8")
+    assert "utf8.truncated" in truncated  # the dropped bytes are accounted for
+    controls = (out / "controls.tei.xml").read_text("utf-8")
+    assert "\\udc80" in controls and "\u202e" not in controls and "\u200b" not in controls
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.tei_input], ids=lambda c: c.name)
+def test_validate_rejects_hostile_xml_quickly(case, corpus: Path) -> None:
+    started = time.perf_counter()
+    run = cli("validate", str(corpus / case.name))
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr and "root:" not in run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(str(corpus / case.name) + ":")
+    assert time.perf_counter() - started < 30
+
+
+def test_output_folder_not_writable(tmp_path: Path) -> None:
+    out = tmp_path / "locked"
+    out.mkdir()
+    out.chmod(0o555)
+    tmp_path.chmod(0o755)
+    source = tmp_path / "a.txt"
+    shutil.copy(SEEDS / "000_8a8d1d953e3f51ef.txt", source)
+    source.chmod(0o644)
+    run = cli("convert", "-o", str(out), str(source), unprivileged=True)
+    assert run.returncode == 3, run.stderr
+    assert "Traceback" not in run.stderr
+    # The line names the file that could not be written (the edition), and why.
+    assert any(line.startswith((str(source) + ":", str(out))) and "cannot write" in line
+               for line in run.stderr.splitlines()), run.stderr
+    assert list(out.iterdir()) == []
+
+
+def test_unreadable_file_in_a_folder_is_reported_and_the_rest_converted(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(SEEDS / "002_1fe3cad3fdb1668b.txt", folder / "good.txt")
+    (folder / "secret.txt").write_text("不可读", "utf-8")
+    (folder / "secret.txt").chmod(0o000)
+    (folder / ".hidden.txt").write_text("隐藏", "utf-8")
+    (folder / "good.txt~").write_text("备份", "utf-8")
+    (folder / "loop").symlink_to(folder, target_is_directory=True)
+    out = tmp_path / "out"
+    out.mkdir(mode=0o777)
+    out.chmod(0o777)
+    for path in (tmp_path, folder):
+        path.chmod(0o755)
+    run = cli("convert", "-r", "--to", "tei", "-o", str(out), str(folder), unprivileged=True)
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stderr
+    assert (out / "good.tei.xml").exists()
+    assert any("secret.txt" in line and "ermission" in line for line in run.stderr.splitlines())
+    assert not list(out.rglob("*hidden*")) and not list(out.rglob("*~*"))
+
+
+def test_disk_full_mid_write_leaves_nothing_half_written(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    # 200 KB: the TEI and DOCX fit, the PDF (~300 KB) does not.
+    run = cli("convert", "-o", str(out), str(SEEDS / "000_8a8d1d953e3f51ef.txt"),
+              limit_fsize=200_000)
+    assert run.returncode != 0
+    assert "Traceback" not in run.stderr
+    assert "000_8a8d1d953e3f51ef" in run.stderr
+    assert leftovers(out) == [] if out.exists() else True
+    assert not out.exists() or not list(out.glob("000_8a8d1d953e3f51ef.pdf"))
+    rerun = cli("convert", "-o", str(out), str(SEEDS / "000_8a8d1d953e3f51ef.txt"))
+    assert rerun.returncode == 0, rerun.stderr
+    assert leftovers(out) == []
+
+
+def test_killed_batch_leaves_no_partial_file_and_a_rerun_completes(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for i in range(12):
+        for seed in SEEDS.glob("*.txt"):
+            shutil.copy(seed, inputs / f"{i:02d}-{seed.name}")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "newsarchive", "convert", "-r", "-o", str(out), "--jobs",
+               "1", "--quiet", str(inputs)]
+    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE,
+                               start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(out.glob("*.pdf"))) < 5:
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert len(list(out.glob("*.pdf"))) < 72  # it really was stopped midway
+    assert [p for p in leftovers(out) if not p.name.endswith(".part")] == []
+    rerun = cli("convert", "-r", "-o", str(out), "--quiet", str(inputs))
+    assert rerun.returncode == 0, rerun.stderr
+    assert leftovers(out) == []
+    assert len(list(out.glob("*.tei.xml"))) == 72
+
+
+def test_no_traceback_without_debug(tmp_path: Path) -> None:
+    run = cli("normalize", str(tmp_path / "missing.txt"))
+    assert run.returncode != 0 and "Traceback" not in run.stderr
+    assert run.stderr.strip().count("\n") == 0
