@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from newsarchive import __version__
+from newsarchive.archive.cli import app as archive_app
 from newsarchive.errors import NewsarchiveError, UsageError
 from newsarchive.options import Options
 
@@ -216,6 +217,13 @@ def convert(
         Path | None,
         typer.Option("--config", help="Config file (default: see below)."),
     ] = None,
+    deposit: Annotated[
+        bool,
+        typer.Option("--deposit", help="Also deposit each input into the OCFL archive."),
+    ] = False,
+    root: Annotated[
+        Path, typer.Option("--root", help="OCFL storage root for --deposit (default: archive).")
+    ] = Path("archive"),
 ) -> None:
     """Convert scraped articles into TEI-XML, DOCX and PDF editions under OUTPUT,
     mirroring the input tree, in parallel, skipping what is already done."""
@@ -291,8 +299,16 @@ def convert(
     for note in notes:
         display.note(note)
 
+    deposit_errors: list[str] = []
+
     def on_result(result: Result) -> None:
         display.result(result)
+        if deposit and result.status != "failed":  # convert --deposit
+            from newsarchive.archive.cli import deposit_one
+
+            if error := deposit_one(result.input, root, options, display.note):
+                deposit_errors.append(error)
+                display.print(error)
         if report_file is not None:
             report_file.write(json.dumps(result.record(), ensure_ascii=False) + "\n")
             report_file.flush()  # a report of an interrupted run is still complete so far
@@ -313,6 +329,8 @@ def convert(
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
     if summary.exit_code():
         raise typer.Exit(summary.exit_code())
+    if deposit_errors:
+        raise typer.Exit(EXIT_SOME_FAILED)
 
 
 @app.command()
@@ -401,6 +419,9 @@ def review(
     _err(f"reviewed {articles} article(s) from {len(done)} of {len(inputs)} inputs -> {output}")
     if failures:
         raise typer.Exit(EXIT_ALL_FAILED if not done else EXIT_SOME_FAILED)
+
+
+app.add_typer(archive_app, name="archive")
 
 
 def main() -> None:

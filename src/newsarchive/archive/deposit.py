@@ -70,8 +70,9 @@ def read_source(path: Path, options: Options) -> bytes:
         raise InputError(f"cannot read: {exc.strerror or exc}", str(path)) from exc
 
 
-def deposit_file(path: Path | str, root: Path | str, options: Options | None = None
-                 ) -> list[Deposited]:
+def deposit_file(
+    path: Path | str, root: Path | str, options: Options | None = None
+) -> list[Deposited]:
     """Normalise one scraped (or TEI) file and deposit each of its articles."""
     from newsarchive.pipeline import normalize_bytes
 
@@ -83,7 +84,10 @@ def deposit_file(path: Path | str, root: Path | str, options: Options | None = N
 
 
 def deposit_articles(
-    articles: list[Article], source_bytes: bytes, root: Path | str, options: Options,
+    articles: list[Article],
+    source_bytes: bytes,
+    root: Path | str,
+    options: Options,
     source: str = "",
 ) -> list[Deposited]:
     """Deposit already normalised ``articles`` of one source file (``source_bytes``).
@@ -132,8 +136,9 @@ def _plan(
     if render_time != when:  # changed content: its editions carry the time they were made
         files = build_files(article, source, options, when)
         digests = {p: _digest(b) for p, b in files.items()}
-    changed = tuple(sorted(p for p in set(previous) | set(digests)
-                           if previous.get(p) != digests.get(p)))
+    changed = tuple(
+        sorted(p for p in set(previous) | set(digests) if previous.get(p) != digests.get(p))
+    )
     return _Plan(article, oid, obj.head if obj else None, files, digests, changed)
 
 
@@ -149,8 +154,9 @@ def _apply(store: Root, plan: _Plan, source: str) -> Deposited:
     relpath = store.object_relpath(plan.object_id)
     live = store.path / relpath
     what = f"{Path(md.source_file).name} (article {md.article_index} of {md.article_count})"
-    message = (f"update of {what}: {', '.join(plan.changed)}" if plan.seen_head
-               else f"deposit of {what}")
+    message = (
+        f"update of {what}: {', '.join(plan.changed)}" if plan.seen_head else f"deposit of {what}"
+    )
     metadata = VersionMetadata(
         created=iso(datetime.now(UTC)),  # the deposit time lives here, not in the files
         message=message,
@@ -196,8 +202,12 @@ def _apply(store: Root, plan: _Plan, source: str) -> Deposited:
     finally:
         shutil.rmtree(txn, ignore_errors=True)
     obj = store.get(plan.object_id)
-    stored = sum(1 for paths in obj.inventory["manifest"].values()
-                 for p in paths if p.startswith(obj.head + "/"))
+    stored = sum(
+        1
+        for paths in obj.inventory["manifest"].values()
+        for p in paths
+        if p.startswith(obj.head + "/")
+    )
     status: Status = "updated" if plan.seen_head else "new"
     return Deposited(source, plan.object_id, obj.head, status, stored, plan.changed, title)
 
@@ -212,6 +222,5 @@ def _user() -> str:
 def _pause(target: Path) -> None:
     seconds = os.environ.get(PAUSE_ENV, "").strip()
     if seconds:
-        print(f"{target}: staged, pausing {seconds} s ({PAUSE_ENV})", file=sys.stderr,
-              flush=True)
+        print(f"{target}: staged, pausing {seconds} s ({PAUSE_ENV})", file=sys.stderr, flush=True)
         time.sleep(float(seconds))

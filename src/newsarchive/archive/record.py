@@ -88,9 +88,7 @@ def _checksums(data: bytes) -> dict[str, Any]:
     }
 
 
-def render_editions(
-    article: Article, options: Options, when: datetime
-) -> dict[str, bytes]:
+def render_editions(article: Article, options: Options, when: datetime) -> dict[str, bytes]:
     """TEI, DOCX and PDF with every timestamp fixed to ``when``: same input, same bytes."""
     from newsarchive.validate import check_tei
     from newsarchive.writers.docx import write_docx
