@@ -44,24 +44,25 @@ def cli(*args: str, unprivileged: bool = False, limit_fsize: int | None = None,
                           preexec_fn=limit if limit_fsize is not None else None, cwd=ROOT)
 
 
+def _complete(path: Path) -> bool:
+    if path.name.endswith(".part"):
+        return False
+    if path.suffix == ".pdf":
+        return path.read_bytes().rstrip().endswith(b"%%EOF")
+    if path.suffix == ".docx":
+        try:
+            with zipfile.ZipFile(path) as archive:
+                return archive.testzip() is None
+        except zipfile.BadZipFile:
+            return False
+    if path.name.endswith(".tei.xml"):
+        return not validate_tei(path)
+    return True
+
+
 def leftovers(folder: Path) -> list[Path]:
     """Temporary or truncated editions: must never stay behind."""
-    bad = []
-    for path in folder.rglob("*"):
-        if path.name.endswith(".part"):
-            bad.append(path)
-        elif path.suffix == ".pdf" and not path.read_bytes().rstrip().endswith(b"%%EOF"):
-            bad.append(path)
-        elif path.suffix == ".docx":
-            try:
-                with zipfile.ZipFile(path) as archive:
-                    if archive.testzip() is not None:
-                        bad.append(path)
-            except zipfile.BadZipFile:
-                bad.append(path)
-        elif path.name.endswith(".tei.xml") and validate_tei(path):
-            bad.append(path)
-    return bad
+    return [path for path in folder.rglob("*") if path.is_file() and not _complete(path)]
 
 
 @pytest.fixture(scope="module")
