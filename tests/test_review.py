@@ -312,3 +312,17 @@ def test_cli_review(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "3 article(s) from 2 of 2 inputs" in result.stderr
     assert out.read_text("utf-8").count("<article ") == 3
+
+
+def test_article_without_source_text_keeps_every_block(
+    seed_articles: dict[str, list[Article]],
+) -> None:
+    """A TEI input carries no scraped text: no left side, but never a hidden block."""
+    import dataclasses
+
+    article = dataclasses.replace(seed_articles["004"][0], source_text="")
+    view = article_view(article)
+    shown = [b for row in view.rows for b in row.blocks]
+    assert len(shown) == len([b for b in article.blocks if b.text])
+    assert view.line_range == "no source text"
+    assert sum(1 for b in shown for s in b.segs if s.join) == 8

@@ -576,7 +576,17 @@ def article_view(
                 flags.append(Flag(row_id, n, "unexplained", "removed without an edit"))
         rows.append(Row(row_id, [view], [], doubtful=doubtful, blank=view.cls == "blank"))
         n += 1
-    for i in loose:  # blocks without source lines (e.g. read from TEI)
+    # Blocks whose lines are not in the source shown (a TEI input has no source text) still
+    # appear, without a left side: the page must never hide a block.
+    for start, _, members in groups:
+        if not first <= start <= last:
+            row_id = f"{anchor}-L{start}"
+            views = [
+                _block_view(blocks[i], by_line_edits(blocks[i], by_line), row_id, flags)
+                for i in sorted(members)
+            ]
+            rows.append(Row(row_id, [], views, doubtful=any(v.doubtful for v in views)))
+    for i in loose:  # blocks without source lines
         row_id = f"{anchor}-b{i}"
         rows.append(Row(row_id, [], [_block_view(blocks[i], [], row_id, flags)]))
 
