@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from newsarchive import __version__
 from newsarchive.errors import InputError, NewsarchiveError, UsageError
-from newsarchive.fsio import atomic_write_bytes
+from newsarchive.fsio import atomic_write_bytes, atomic_write_many
 from newsarchive.options import Options
 from newsarchive.pipeline import normalize_bytes, normalize_file, render_all
 
@@ -371,9 +371,9 @@ def run_task(task: Task) -> Result:
         articles = normalize_bytes(data, name, options)
         outputs = render_all(articles, list(task.formats), options)
         target = out_dir / item.relative_dir
-        for file_name, blob in outputs.items():
-            atomic_write_bytes(target / file_name, blob)
-            result.outputs.append(str(target / file_name))
+        # All editions of the input or none: a state record never points at half of them.
+        atomic_write_many({target / file_name: blob for file_name, blob in outputs.items()})
+        result.outputs = [str(target / file_name) for file_name in outputs]
         if prev is not None:
             # Editions of the last run this one no longer makes (a page now split in
             # two, a format dropped) would look current; they go.

@@ -1,0 +1,368 @@
+"""Batch conversion: tree mirroring, parallel == serial, failures and exit codes, the JSON
+summary, incremental re-runs, shards, resume, and the dask executor."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from newsarchive.batch import (
+    STATE_NAME,
+    BatchSettings,
+    Input,
+    Result,
+    collect_inputs,
+    run_batch,
+    shard_inputs,
+)
+from newsarchive.cli import main
+from newsarchive.options import Options
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+SEED_FILES = sorted(SEEDS.glob("*.txt"))
+BINARY = bytes(range(256)) * 8  # no text encoding makes this an article
+
+
+@pytest.fixture(autouse=True)
+def _no_user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A newsarchive.toml of the person running the tests must not change them."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+
+
+def cli(
+    args: list[str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    stdin: bytes | None = None,
+) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["newsarchive", *args])
+    if stdin is not None:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    out, err = capsys.readouterr()
+    code = exit_info.value.code
+    return (code if isinstance(code, int) else 0 if code is None else 1), out, err
+
+
+def corpus(root: Path, count: int = 5) -> Path:
+    """Seeds copied into a small tree: root/a/…, root/b/c/…."""
+    for i, seed in enumerate(SEED_FILES[:count]):
+        folder = root / ("a" if i % 2 else "b/c")
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy(seed, folder / seed.name)
+    return root
+
+
+def report(path: Path) -> dict[str, dict[str, object]]:
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    return {Path(str(r["input"])).name: r for r in records}
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.name.startswith(".")
+    }
+
+
+def test_recursive_mirrors_the_input_tree(tmp_path, capsys, monkeypatch):
+    src = corpus(tmp_path / "in")
+    (src / ".hidden.txt").write_text("x")
+    (src / "a" / "draft.txt~").write_text("x")
+    code, _, err = cli(
+        ["convert", "-r", str(src), "-o", "out", "--to", "tei", "-j", "1"], capsys, monkeypatch
+    )
+    assert code == 0, err
+    made = sorted(tree(tmp_path / "out"))
+    assert "a/001_7cc6b842f5fc215c.tei.xml" in made
+    assert "b/c/000_8a8d1d953e3f51ef.tei.xml" in made
+    assert "a/003_870fa4bf9c956fbc-2.tei.xml" in made  # a page of two stories
+    assert not any("hidden" in m or "draft" in m for m in made)
+
+
+def test_glob_mirrors_below_its_fixed_prefix(tmp_path):
+    src = corpus(tmp_path / "in")
+    inputs, _ = collect_inputs([f"{src}/**/*.txt"], recursive=False)
+    assert {i.relative_dir.as_posix() for i in inputs} == {"a", "b/c"}
+
+
+def test_output_folder_inside_the_input_tree_is_not_an_input(tmp_path):
+    src = corpus(tmp_path / "in", 1)
+    (src / "out").mkdir()
+    (src / "out" / "old.tei.xml").write_text("<TEI/>")
+    inputs, _ = collect_inputs([str(src)], recursive=True, exclude=src / "out")
+    assert [Path(i.path).name for i in inputs] == [SEED_FILES[0].name]
+
+
+def test_two_jobs_make_the_same_editions_as_one(tmp_path, capsys, monkeypatch):
+    src = corpus(tmp_path / "in")
+    for jobs, out in (("1", "one"), ("2", "two")):
+        code, _, err = cli(
+            ["convert", "-r", str(src), "-o", out, "--to", "tei,docx", "-j", jobs],
+            capsys,
+            monkeypatch,
+        )
+        assert code == 0, err
+    one, two = tree(tmp_path / "one"), tree(tmp_path / "two")
+    assert len(one) == 12  # 6 articles x 2 formats
+    assert one == two
+
+
+def test_a_bad_file_fails_alone(tmp_path, capsys, monkeypatch):
+    src = corpus(tmp_path / "in", 2)
+    (src / "a" / "broken.txt").write_bytes(BINARY)
+    code, out, err = cli(
+        ["convert", "-r", str(src), "-o", "out", "--to", "tei", "-j", "2", "--report", "r.jsonl"],
+        capsys,
+        monkeypatch,
+    )
+    assert code == 1
+    assert out == ""
+    rep = report(tmp_path / "r.jsonl")
+    assert rep["broken.txt"]["status"] == "failed"
+    assert "broken.txt" in str(rep["broken.txt"]["error"])
+    assert rep["broken.txt"]["outputs"] == []
+    ok = [r for name, r in rep.items() if name != "broken.txt"]
+    assert len(ok) == 2 and all(r["status"] == "converted" and r["sha256"] for r in ok)
+    assert all(Path(o).is_file() for r in ok for o in r["outputs"])  # type: ignore[union-attr]
+    assert "1 failed" in err and "broken.txt" in err.split("failed:")[-1]
+
+
+def test_all_bad_exits_3(tmp_path, capsys, monkeypatch):
+    for name in ("x.txt", "y.txt"):
+        (tmp_path / name).write_bytes(BINARY)
+    code, _, _ = cli(["convert", "x.txt", "y.txt", "-o", "out", "-j", "1"], capsys, monkeypatch)
+    assert code == 3
+
+
+def test_fail_fast_stops_submitting(tmp_path, capsys, monkeypatch):
+    (tmp_path / "00.txt").write_bytes(BINARY)
+    for seed in SEED_FILES:
+        shutil.copy(seed, tmp_path / seed.name)
+    code, out, _ = cli(
+        ["convert", "*.txt", "-o", "out", "--to", "tei", "-j", "1", "--fail-fast", "--json"],
+        capsys,
+        monkeypatch,
+    )
+    data = json.loads(out)
+    assert code == 1
+    assert data["failed"] == 1 and data["converted"] == 0 and data["not_run"] == 5
+    assert data["stopped_early"] is True
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["convert", "x.txt", "-j", "0"],
+        ["convert", "x.txt", "--shard", "3/2"],
+        ["convert", "x.txt", "--shard", "two"],
+        ["convert", "x.txt", "--to", "odt"],
+        ["convert", "x.txt", "--scheduler", "tcp://127.0.0.1:1"],
+        ["convert", "x.txt", "--executor", "spark"],
+        ["convert", "missing/*.txt"],
+        ["convert", "x.txt", "--config", "nope.toml"],
+    ],
+)
+def test_usage_errors_exit_2(tmp_path, capsys, monkeypatch, args):
+    (tmp_path / "x.txt").write_text("标题\n\n正文。\n", encoding="utf-8")
+    code, out, err = cli(args, capsys, monkeypatch)
+    assert code == 2, err
+    assert out == ""
+
+
+def test_help_documents_exit_codes(capsys, monkeypatch):
+    code, out, _ = cli(["convert", "--help"], capsys, monkeypatch)
+    assert code == 0
+    assert "Exit codes" in out and "3 every input failed" in " ".join(out.split())
+
+
+def test_json_stdout_is_pure_json(tmp_path, capsys, monkeypatch):
+    corpus(tmp_path / "in", 2)
+    code, out, err = cli(
+        ["convert", "-r", "in", "-o", "out", "--to", "tei", "-j", "1", "--json"],
+        capsys,
+        monkeypatch,
+    )
+    assert code == 0
+    data = json.loads(out)  # the whole of stdout
+    assert data["converted"] == 2 and data["failed"] == 0 and data["articles"] == 2
+    assert data["exit_code"] == 0
+    assert "converted 2" in err  # the human summary went to stderr
+
+
+def test_stdin(tmp_path, capsys, monkeypatch):
+    code, _, err = cli(
+        ["convert", "-", "-o", "out", "--to", "tei"],
+        capsys,
+        monkeypatch,
+        stdin=SEED_FILES[2].read_bytes(),
+    )
+    assert code == 0, err
+    assert (tmp_path / "out" / "stdin.tei.xml").is_file()
+
+
+def test_rerun_skips_unchanged_force_redoes(tmp_path, capsys, monkeypatch):
+    corpus(tmp_path / "in", 3)
+    base = ["convert", "-r", "in", "-o", "out", "--to", "tei", "-j", "1", "--report", "r.jsonl"]
+    assert cli(base, capsys, monkeypatch)[0] == 0
+    first = report(tmp_path / "r.jsonl")
+    assert {r["status"] for r in first.values()} == {"converted"}
+
+    assert cli(base, capsys, monkeypatch)[0] == 0
+    second = report(tmp_path / "r.jsonl")
+    assert {r["status"] for r in second.values()} == {"skipped"}
+    assert all(second[n]["sha256"] == first[n]["sha256"] for n in first)
+    assert all(second[n]["outputs"] == first[n]["outputs"] for n in first)
+
+    assert cli([*base, "--force"], capsys, monkeypatch)[0] == 0
+    assert {r["status"] for r in report(tmp_path / "r.jsonl").values()} == {"converted"}
+    # --force appended a second record per input; closing the run compacted them.
+    lines = (tmp_path / "out" / STATE_NAME).read_text().splitlines()
+    assert len(lines) == 3
+
+
+def test_changed_option_content_or_missing_output_redoes(tmp_path, capsys, monkeypatch):
+    src = corpus(tmp_path / "in", 3)
+    base = ["convert", "-r", "in", "-o", "out", "--to", "tei", "-j", "1", "--report", "r.jsonl"]
+    assert cli(base, capsys, monkeypatch)[0] == 0
+
+    assert cli([*base, "--punctuation", "keep"], capsys, monkeypatch)[0] == 0
+    assert {r["status"] for r in report(tmp_path / "r.jsonl").values()} == {"converted"}
+
+    changed = next(src.rglob("000_*.txt"))
+    changed.write_bytes(changed.read_bytes() + "\n补记一段。\n".encode())
+    gone = next((tmp_path / "out").rglob("001_*.tei.xml"))
+    gone.unlink()
+    assert cli([*base, "--punctuation", "keep"], capsys, monkeypatch)[0] == 0
+    statuses = {n[:3]: r["status"] for n, r in report(tmp_path / "r.jsonl").items()}
+    assert statuses == {"000": "converted", "001": "converted", "002": "skipped"}
+    assert gone.is_file()
+
+
+def test_shards_cover_every_input_once(tmp_path, capsys, monkeypatch):
+    corpus(tmp_path / "in")
+    seen: list[str] = []
+    for shard in ("1/2", "2/2"):
+        code, _, _ = cli(
+            [
+                "convert",
+                "-r",
+                "in",
+                "-o",
+                "out",
+                "--to",
+                "tei",
+                "-j",
+                "1",
+                "--shard",
+                shard,
+                "--report",
+                f"r{shard[0]}.jsonl",
+            ],
+            capsys,
+            monkeypatch,
+        )
+        assert code == 0
+        seen += list(report(tmp_path / f"r{shard[0]}.jsonl"))
+    assert sorted(seen) == sorted(p.name for p in SEED_FILES)
+    # Each shard keeps its own state file; a later unsharded run reads them all.
+    assert len(list((tmp_path / "out").glob(".newsarchive-state.shard-*.jsonl"))) == 2
+    code, out, _ = cli(
+        ["convert", "-r", "in", "-o", "out", "--to", "tei", "-j", "1", "--json"],
+        capsys,
+        monkeypatch,
+    )
+    assert json.loads(out)["skipped"] == 5
+
+
+def test_shard_partition_is_stable():
+    inputs = [Input(f"f{i:03}.txt") for i in range(10)]
+    parts = [shard_inputs(list(reversed(inputs)), (i, 3)) for i in (1, 2, 3)]
+    assert sorted(i.path for p in parts for i in p) == [i.path for i in inputs]
+    assert [i.path for i in parts[0]] == ["f000.txt", "f003.txt", "f006.txt", "f009.txt"]
+
+
+def test_outputs_that_would_collide_fail_the_second_input(tmp_path, capsys, monkeypatch):
+    for folder in ("x", "y"):
+        (tmp_path / folder).mkdir()
+        shutil.copy(SEED_FILES[2], tmp_path / folder / "same.txt")
+    code, _, err = cli(
+        ["convert", "x/same.txt", "y/same.txt", "-o", "out", "--to", "tei"], capsys, monkeypatch
+    )
+    assert code == 1
+    assert "overwrite" in err
+
+
+def test_resume_after_interruption(tmp_path, capsys, monkeypatch):
+    src = corpus(tmp_path / "in")
+    inputs, _ = collect_inputs([str(src)], recursive=True)
+    settings = BatchSettings(out_dir=tmp_path / "out", formats=("tei",), options=Options())
+    done: list[Result] = []
+
+    def interrupt_after_two(result: Result) -> None:
+        done.append(result)
+        if len(done) == 2:
+            raise KeyboardInterrupt  # as Ctrl-C would, between two inputs
+
+    summary = run_batch(shard_inputs(inputs, None), settings, interrupt_after_two)
+    assert summary.interrupted and summary.exit_code() == 130
+    assert summary.done == 2
+    # A crash in the middle of appending leaves a torn line; it must not break the resume.
+    with (tmp_path / "out" / STATE_NAME).open("a") as handle:
+        handle.write('{"key": "b/c/00')
+    code, _, err = cli(
+        ["convert", "-r", "in", "-o", "out", "--to", "tei", "-j", "1", "--report", "r.jsonl"],
+        capsys,
+        monkeypatch,
+    )
+    assert code == 0, err
+    statuses = sorted(r["status"] for r in report(tmp_path / "r.jsonl").values())
+    assert statuses == ["converted"] * 3 + ["skipped"] * 2
+    assert {Path(r.input).name for r in done} == {
+        n for n, r in report(tmp_path / "r.jsonl").items() if r["status"] == "skipped"
+    }
+
+
+def test_dask_local_cluster_matches_local_run(tmp_path, capsys, monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    src = corpus(tmp_path / "in", 3)
+    code, _, err = cli(
+        ["convert", "-r", str(src), "-o", "local", "--to", "tei", "-j", "1"], capsys, monkeypatch
+    )
+    assert code == 0, err
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+    ):
+        code, out, err = cli(
+            [
+                "convert",
+                "-r",
+                str(src),
+                "-o",
+                "dask",
+                "--to",
+                "tei",
+                "--executor",
+                "dask",
+                "--scheduler",
+                cluster.scheduler_address,
+                "--json",
+            ],
+            capsys,
+            monkeypatch,
+        )
+    assert code == 0, err
+    assert json.loads(out)["converted"] == 3
+    local, remote = tree(tmp_path / "local"), tree(tmp_path / "dask")
+    assert len(local) == 3
+    assert local == remote
