@@ -144,6 +144,10 @@ def test_credits_moved_into_metadata(browser: dict[str, object]) -> None:
     )
     meta = {r[0]: r for r in _meta(art)}
     assert "王静" in meta["authors"][1] and meta["authors"][3] == "L124"
+    # Traditional source with glosses inside: the Simplified credit is still found in place.
+    art = _article(dom, "002_")  # type: ignore[arg-type]
+    struck = art.xpath(f".//span[{_has_class('t')}]/span[{_has_class('credit')}]")
+    assert "".join(_texts(struck)).startswith("(作者系中共遂寧市安居區(qū)委書記)")
 
 
 def _meta(art: lxml_html.HtmlElement) -> list[list[str]]:

@@ -415,22 +415,31 @@ def _source_line(number: int, raw: str, edits: list[Edit], covered: bool) -> Sou
 
 
 def _locate(text: str, raw: str) -> tuple[int, int] | None:
-    """Where a removed piece (a trailing credit) sits in the raw source line."""
-    text = text.strip()
-    if not text:
-        return None
-    at = _find(text, raw)
-    if at < 0:
-        # Traditional sources: the edit holds the converted text; OpenCC t2s keeps length.
-        from newsarchive.normalize.script import converter
+    """Where a removed piece (a trailing credit) sits in the raw source line.
 
-        simplified = converter("t2s").convert(raw)
-        if len(simplified) != len(raw) or (at := _find(text, simplified)) < 0:
-            return None
-    length = len(_folded(text)[0])
-    _, index = _folded(raw[at:])
-    end = at + index[length - 1] + 1 if length <= len(index) else len(raw)
-    return at, end
+    The edit holds the piece as later steps saw it: without pinyin glosses, converted by
+    OpenCC (t2s keeps the length), with unified widths; the raw line is searched in that form.
+    """
+    needle, _ = _folded(text)
+    if not needle:
+        return None
+    from newsarchive.normalize.script import converter
+
+    kept = [True] * len(raw)
+    for found in GLOSS.finditer(raw):
+        kept[found.start() : found.end()] = [False] * (found.end() - found.start())
+    simplified = converter("t2s").convert(raw)
+    for form in (raw, simplified if len(simplified) == len(raw) else raw):
+        chars: list[str] = []
+        index: list[int] = []
+        for i, ch in enumerate(form):
+            if kept[i] and not ch.isspace():
+                chars.append(_fold(ch))
+                index.append(i)
+        at = "".join(chars).find(needle)
+        if at >= 0:
+            return index[at], index[at + len(needle) - 1] + 1
+    return None
 
 
 _FIELD_FROM_RESULT = {
