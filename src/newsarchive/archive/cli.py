@@ -138,7 +138,7 @@ def deposit(
                 indent=2,
             )
         )
-    elif not quiet:
+    elif not quiet and results:
         counts = {
             s: sum(1 for r in results if r["status"] == s) for s in ("new", "updated", "unchanged")
         }
