@@ -461,3 +461,34 @@ def test_export_refuses_damaged_content(root: Path, tmp_path: Path) -> None:
     )
     assert result.exit_code == 1 and "damaged" in result.output
     assert list(tmp_path.glob("*bag*")) == []
+
+
+def test_update_without_atomic_swap(
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where renameat2(RENAME_EXCHANGE) is missing (NFS, non-Linux) two renames are used."""
+    import newsarchive.archive.store as store
+
+    monkeypatch.setattr(store, "_exchange", lambda a, b: False)
+    [result] = deposit_file(SEED_001, root, retitle(SEED_001, "两次改名"))
+    assert result.version == "v2"
+    assert ocfl_valid(root) and not Root.open(root).staging_leftovers()
+
+
+def test_object_parked_by_an_interrupted_swap_is_reported_then_restored(root: Path) -> None:
+    """A kill between the two renames leaves the object in staging with an intent file:
+    verify reports it missing; the next deposit puts it back and says so."""
+    archive = Root.open(root)
+    target = archive.get(object_id(normalize_file(SEED_001)[0].metadata))
+    txn = archive.new_transaction()
+    rel = target.path.relative_to(root).as_posix()
+    (txn / "intent.json").write_text(json.dumps({"object": rel}), "utf-8")
+    os.rename(target.path, txn / "old")
+    check = cli("archive", "verify", "--root", str(root))
+    assert check.returncode == 1
+    assert f"{target.path}: missing: an interrupted deposit left this object" in check.stderr
+    done = cli("archive", "deposit", str(SEEDS[0]), "--root", str(root))
+    assert done.returncode == 0
+    assert f"{target.path}: restored to its previous version" in done.stderr
+    assert heads(root)[target.id] == "v1" and ocfl_valid(root)
+    assert cli("archive", "verify", "--root", str(root)).returncode == 0

@@ -7,7 +7,6 @@ import getpass
 import hashlib
 import json
 import os
-import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -200,7 +199,7 @@ def _apply(store: Root, plan: _Plan, source: str) -> Deposited:
         except OSError as exc:
             raise ArchiveError(f"cannot write: {exc.strerror or exc}", str(live)) from exc
     finally:
-        shutil.rmtree(txn, ignore_errors=True)
+        store.discard(txn)
     obj = store.get(plan.object_id)
     stored = sum(
         1

@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -280,20 +281,30 @@ class Root:
 
     def sweep_staging(self) -> list[str]:
         """Remove what interrupted deposits left in staging (called under the exclusive lock,
-        so no live deposit owns any of it). If an interrupted update had already moved the
-        old object aside without putting the new one in place, the old one goes back."""
-        notes: list[str] = []
-        for txn in self.staging_leftovers():
-            intent = txn / "intent.json"
-            old = txn / "old"
-            if intent.is_file() and old.is_dir():
-                rel = json.loads(intent.read_text("utf-8"))["object"]
-                target = self.path / rel
-                if not target.exists():
-                    os.rename(old, target)
-                    notes.append(f"{target}: restored after an interrupted deposit")
-            shutil.rmtree(txn, ignore_errors=True)
+        so no live deposit owns any of it). Says so on stderr if it had to put an object
+        back (an update killed between its two renames, where no atomic swap exists)."""
+        notes = [note for txn in self.staging_leftovers() if (note := self.discard(txn))]
+        for note in notes:
+            print(note, file=sys.stderr)
         return notes
+
+    def parked(self, txn: Path) -> Path | None:
+        """The live path of an object an interrupted update moved aside into ``txn``."""
+        intent, old = txn / "intent.json", txn / "old"
+        if not (intent.is_file() and old.is_dir()):
+            return None
+        target = self.path / json.loads(intent.read_text("utf-8"))["object"]
+        return None if target.exists() else target
+
+    def discard(self, txn: Path) -> str | None:
+        """Drop one transaction folder, first restoring an object it holds aside."""
+        note = None
+        if (target := self.parked(txn)) is not None:
+            os.rename(txn / "old", target)
+            _fsync_dir(target.parent)
+            note = f"{target}: restored to its previous version after an interrupted deposit"
+        shutil.rmtree(txn, ignore_errors=True)
+        return note
 
     def publish_new(self, txn: Path, relpath: str) -> None:
         """Move a new object staged at ``txn/tree/<relpath>`` into place with one rename of
@@ -321,7 +332,11 @@ class Root:
         (txn / "intent.json").write_text(json.dumps({"object": relpath}), "utf-8")
         _fsync_dir(txn)
         os.rename(live, txn / "old")
-        os.rename(staged, live)
+        try:
+            os.rename(staged, live)
+        except BaseException:
+            os.rename(txn / "old", live)  # never leave the object out of the root
+            raise
         _fsync_dir(live.parent)
 
 

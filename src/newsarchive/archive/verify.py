@@ -90,6 +90,15 @@ def verify(root_path: Path | str, identifier: str | None = None) -> Report:
                 raise ArchiveError("no such object in the archive", identifier)
             _check_object(root, objdir, report)
         leftovers = root.staging_leftovers()
+        for txn in leftovers:
+            if (target := root.parked(txn)) is not None:
+                report.problems.append(
+                    Problem(
+                        str(target),
+                        f"missing: an interrupted deposit left this object in {txn}; "
+                        "the next deposit puts it back",
+                    )
+                )
         if leftovers:
             report.notes.append(
                 f"{root.staging}: {len(leftovers)} leftover(s) of interrupted deposits "
