@@ -70,6 +70,7 @@ class Result:
     seconds: float = 0.0
     sha256: str = ""
     peak_rss_mb: float = 0.0  # of the process that did the work
+    worker: int = 0  # its process id: peak memory is per worker
     key: str = ""
     fingerprint: str = ""
 
@@ -395,6 +396,7 @@ def run_task(task: Task) -> Result:
     finally:
         result.seconds = time.perf_counter() - start
         result.peak_rss_mb = _peak_rss_mb()
+        result.worker = os.getpid()
     return result
 
 
