@@ -611,11 +611,21 @@ def run_local(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _register_warm_up(client: Any, options: Options, formats: tuple[str, ...]) -> None:
+    """The pool initializer's counterpart: warm up every worker there is now. Workers that
+    join later warm up on their first task (run_task does it lazily), so a failure here
+    costs only time."""
+    with contextlib.suppress(Exception):
+        client.run(warm_up, options, formats)
+
+
 def run_dask(
     tasks: Iterator[Task],
     jobs: int,
     scheduler: str | None,
     stop: Callable[[], bool],
+    options: Options,
+    formats: tuple[str, ...],
 ) -> Iterator[Result]:
     """The same :func:`run_task` on a dask.distributed cluster (``scheduler`` address) or,
     without one, on a local cluster of ``jobs`` processes. Inputs and the output folder
@@ -627,11 +637,14 @@ def run_dask(
             "--executor dask needs dask.distributed: pip install 'newsarchive[dask]'"
         ) from exc
     cluster = None
-    if scheduler:
+    if scheduler and scheduler.endswith(".json") and Path(scheduler).is_file():
+        client = Client(scheduler_file=scheduler)  # as written by dask-scheduler/dask-mpi
+    elif scheduler:
         client = Client(scheduler)
     else:
         cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, dashboard_address=None)
         client = Client(cluster)
+    _register_warm_up(client, options, formats)
     window = max(2, sum(client.nthreads().values())) * 4
     pending: dict[Any, Task] = {}
     queue = as_completed()
@@ -782,7 +795,14 @@ def run_batch(
     stop = False
     tasks = plan_tasks(inputs, settings, state)
     if settings.executor == "dask":
-        results = run_dask(tasks, settings.jobs, settings.scheduler, lambda: stop)
+        results = run_dask(
+            tasks,
+            settings.jobs,
+            settings.scheduler,
+            lambda: stop,
+            settings.options,
+            settings.formats,
+        )
     else:
         results = run_local(tasks, settings.jobs, settings.options, settings.formats, lambda: stop)
     try:
