@@ -98,7 +98,7 @@ ConvScriptOpt = Annotated[
     str | None,
     typer.Option(
         "--script",
-        help="Target script: hans (Simplified), hant (Traditional) or keep. [default: hans]",
+        help="Target script: hans (Simplified), hant (Traditional) or keep. \\[default: hans]",
         show_default=False,
     ),
 ]
@@ -107,7 +107,7 @@ ConvPunctOpt = Annotated[
     typer.Option(
         "--punctuation",
         help="fix: half-width marks inside Chinese become full-width; keep: leave them. "
-        "[default: fix]",
+        "\\[default: fix]",
         show_default=False,
     ),
 ]
@@ -133,7 +133,7 @@ def convert(
         str | None,
         typer.Option(
             "--to",
-            help="Comma-separated formats: tei,docx,pdf. [default: all three]",
+            help="Comma-separated formats: tei,docx,pdf. \\[default: all three]",
             show_default=False,
         ),
     ] = None,
@@ -153,7 +153,7 @@ def convert(
         str | None,
         typer.Option(
             "--pdfa",
-            help="PDF/A level: 1b (validated), 2b, 3b (TEI attached). [default: 1b]",
+            help="PDF/A level: 1b (validated), 2b, 3b (TEI attached). \\[default: 1b]",
             show_default=False,
         ),
     ] = None,
@@ -167,7 +167,7 @@ def convert(
             "--jobs",
             min=1,
             show_default=False,
-            help="Worker processes (dask: local cluster size). [default: CPU count]",
+            help="Worker processes (dask: local cluster size). \\[default: CPU count]",
         ),
     ] = None,
     report: Annotated[
@@ -201,7 +201,7 @@ def convert(
         typer.Option(
             "--executor",
             help="local (process pool) or dask (dask.distributed; pip install "
-            "'newsarchive[dask]').",
+            "'newsarchive\\[dask]').",
         ),
     ] = "local",
     scheduler: Annotated[
@@ -222,8 +222,13 @@ def convert(
         typer.Option("--deposit", help="Also deposit each input into the OCFL archive."),
     ] = False,
     root: Annotated[
-        Path, typer.Option("--root", help="OCFL storage root for --deposit (default: archive).")
-    ] = Path("archive"),
+        Path | None,
+        typer.Option(
+            "--root",
+            help="OCFL storage root for --deposit (default: \\[archive] root of "
+            "newsarchive.toml, else archive).",
+        ),
+    ] = None,
 ) -> None:
     """Convert scraped articles into TEI-XML, DOCX and PDF editions under OUTPUT,
     mirroring the input tree, in parallel, skipping what is already done."""
@@ -263,6 +268,7 @@ def convert(
         pick(pdfa, cfg.pdfa, "1b"),
     )
     options = apply_config(options, cfg)
+    root = pick(root, cfg.archive_root, Path("archive"))
     shard_spec = parse_shard(shard) if shard else None
     inputs, notes = collect_inputs(paths, recursive, exclude=output)
     if not inputs:
