@@ -123,18 +123,18 @@ def _plan(
 ) -> _Plan:
     oid = object_id(article.metadata)
     obj = root.find(oid) if root else None
-    previous: dict[str, str] = {}
-    render_time = when
-    if obj is not None:
-        previous = obj.state()
-        render_time = _previous_edition_time(obj) or when
-    files = build_files(article, source, options, render_time)
+    previous: dict[str, str] = obj.state() if obj is not None else {}
+    if obj is not None and (then := _previous_edition_time(obj)) is not None:
+        # Same content renders to the same bytes only with the same edition time.
+        same = build_files(
+            article, source, options, then, stop=lambda p, d: previous.get(p) != _digest(d)
+        )
+        if same is not None and {p: _digest(b) for p, b in same.items()} == previous:
+            return _Plan(article, oid, obj.head, same, previous, unchanged=True)
+    # New or changed content: its editions carry the time they are made.
+    files = build_files(article, source, options, when)
+    assert files is not None  # no stop callback: always complete
     digests = {p: _digest(b) for p, b in files.items()}
-    if obj is not None and digests == previous:
-        return _Plan(article, oid, obj.head, files, digests, unchanged=True)
-    if render_time != when:  # changed content: its editions carry the time they were made
-        files = build_files(article, source, options, when)
-        digests = {p: _digest(b) for p, b in files.items()}
     changed = tuple(
         sorted(p for p in set(previous) | set(digests) if previous.get(p) != digests.get(p))
     )

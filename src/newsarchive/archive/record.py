@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import json
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -88,31 +89,59 @@ def _checksums(data: bytes) -> dict[str, Any]:
     }
 
 
-def render_editions(article: Article, options: Options, when: datetime) -> dict[str, bytes]:
-    """TEI, DOCX and PDF with every timestamp fixed to ``when``: same input, same bytes."""
+def render_editions(
+    article: Article,
+    options: Options,
+    when: datetime,
+    stop: Callable[[str, bytes], bool] | None = None,
+) -> dict[str, bytes] | None:
+    """TEI, DOCX and PDF with every timestamp fixed to ``when``: same input, same bytes.
+
+    Cheapest first; ``stop(path, data)`` returning True ends rendering early (returns None):
+    a re-deposit stops at the first edition that differs from the stored one instead of
+    paying for a PDF it will render again anyway."""
     from newsarchive.validate import check_tei
     from newsarchive.writers.docx import write_docx
     from newsarchive.writers.pdf import write_pdf
     from newsarchive.writers.tei import write_tei
 
     stem = output_stem(article)
+    files: dict[str, bytes] = {}
+
+    def add(path: str, data: bytes) -> bool:
+        files[path] = data
+        return stop is not None and stop(path, data)
+
     tei = write_tei(article, options, when=when.date())
     check_tei(tei, stem + ".tei.xml")
+    if add(f"editions/{stem}.tei.xml", tei):
+        return None
+    if add(f"editions/{stem}.docx", write_docx(article, options, timestamp=when)):
+        return None
     attachments = {stem + ".tei.xml": tei} if options.pdfa == "3b" else None
-    return {
-        f"editions/{stem}.tei.xml": tei,
-        f"editions/{stem}.docx": write_docx(article, options, timestamp=when),
-        f"editions/{stem}.pdf": write_pdf(article, options, created=when, attachments=attachments),
-    }
+    pdf = write_pdf(article, options, created=when, attachments=attachments)
+    if add(f"editions/{stem}.pdf", pdf):
+        return None
+    return files
 
 
 def build_files(
-    article: Article, source: bytes, options: Options, when: datetime
-) -> dict[str, bytes]:
-    """Every logical file of the object (logical path -> bytes), provenance record last."""
+    article: Article,
+    source: bytes,
+    options: Options,
+    when: datetime,
+    stop: Callable[[str, bytes], bool] | None = None,
+) -> dict[str, bytes] | None:
+    """Every logical file of the object (logical path -> bytes), provenance record last;
+    None if ``stop`` ended rendering early (see :func:`render_editions`)."""
     md = article.metadata
     source_path = f"source/{Path(md.source_file).name or 'source.txt'}"
-    files = {source_path: source, **render_editions(article, options, when)}
+    if stop is not None and stop(source_path, source):
+        return None
+    editions = render_editions(article, options, when, stop)
+    if editions is None:
+        return None
+    files = {source_path: source, **editions}
     files[PROVENANCE] = provenance_record(article, options, when, files, source_path)
     return files
 
