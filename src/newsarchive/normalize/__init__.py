@@ -51,8 +51,8 @@ def normalize(
             story = unify_punctuation(story)
         if sidecar:
             story = apply_sidecar(story, sidecar)
-        if not any(b.text for b in story.blocks):
-            continue  # a "story" of chrome only, e.g. a page footer after the split
+        if not any(b.text and b.kind in ("paragraph", "figure") for b in story.blocks):
+            continue  # headings, chrome or credits only: no article text to keep
         stories.append(story)
     if not stories:
         raise InputError(

@@ -133,7 +133,7 @@ def strip_chrome(article: Article) -> Article:
     edits: list[Edit] = []
     blocks: list[Block] = []
     metadata = article.metadata
-    seen_short: set[str] = set()
+    seen_repeated: set[str] = set()
     repeated = _repeated_lines(article)
     for block in article.blocks:
         text = block.text
@@ -141,15 +141,13 @@ def strip_chrome(article: Article) -> Article:
         if not text:
             blocks.append(block)
             continue
-        if text in repeated:
-            if text in seen_short:
-                edits.append(Edit(STEP, "title.repeat", "remove", text, "", line))
-                continue
-            seen_short.add(text)
-            blocks.append(block)
-            continue
         matched = match_line(text)
         if matched is None:
+            if text in repeated:  # a title the page template prints again: keep the first
+                if text in seen_repeated:
+                    edits.append(Edit(STEP, "title.repeat", "remove", text, "", line))
+                    continue
+                seen_repeated.add(text)
             blocks.append(block)
             continue
         rule, facts = matched

@@ -18,12 +18,18 @@ _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
 _LETTERS = f"a-zü{_TONED}"
 # One syllable: letters with at least one toned vowel, or plain letters ending in a tone digit.
 _SYLLABLE = f"(?:[{_LETTERS}]*[{_TONED}][{_LETTERS}]*|[a-zü]+[1-5])"
-GLOSS = re.compile(f"(?<=[{HAN}])[(（]\\s?({_SYLLABLE})\\s?[)）]")
+# At a line start too: a hard line wrap can separate a gloss from its character.
+GLOSS = re.compile(f"(?:(?<=[{HAN}]) ?|^)[(（]\\s?({_SYLLABLE})\\s?[)）]")
 
 
 def remove_glosses(text: str) -> tuple[str, list[str]]:
-    found = [m.group(0) for m in GLOSS.finditer(text)]
-    return GLOSS.sub("", text), found
+    found: list[str] = []
+    while True:  # a doubled gloss 业(bào)(bào) only follows its character once the first goes
+        now = [m.group(0) for m in GLOSS.finditer(text)]
+        if not now:
+            return text, found
+        found += now
+        text = re.sub(" {2,}", " ", GLOSS.sub("", text)).strip()
 
 
 def remove_pinyin(article: Article) -> Article:

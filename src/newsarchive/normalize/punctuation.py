@@ -28,7 +28,7 @@ def _is_context(ch: str) -> bool:
     return bool(HAN_RE.match(ch)) or ch in _config()[1]
 
 
-def _neighbour(text: str, index: int, step: int) -> str:
+def _neighbour(text: str | list[str], index: int, step: int) -> str:
     """The character next to ``index`` in direction ``step``, skipping one space."""
     j = index + step
     if 0 <= j < len(text) and text[j] == " ":
@@ -37,6 +37,17 @@ def _neighbour(text: str, index: int, step: int) -> str:
 
 
 def fix_punctuation(text: str) -> str:
+    """Convert until nothing changes: a converted mark is Chinese context for its neighbours
+    ("(bào),业" needs the comma first, then the parentheses), so one pass may not be all."""
+    for _ in range(4):
+        fixed = _fix_once(text)
+        if fixed == text:
+            break
+        text = fixed
+    return text
+
+
+def _fix_once(text: str) -> str:
     mapping, _, protect = _config()
     protected = [False] * len(text)
     for found in protect.finditer(text):
@@ -59,14 +70,23 @@ def fix_punctuation(text: str) -> str:
                 or _is_context(_neighbour(text, i, 1))
             ):
                 chars[start], chars[i] = mapping["("], mapping[")"]
-    for i, ch in enumerate(text):
-        if protected[i] or ch not in mapping or ch in "()":
+    # A run of marks (",," "?!") is Chinese as a whole when either end touches Chinese, so
+    # that a second pass over the result finds nothing left to convert.
+    marks = [not protected[i] and ch in mapping and ch not in "()" for i, ch in enumerate(text)]
+    i = 0
+    while i < len(text):
+        if not marks[i]:
+            i += 1
             continue
-        before, after = _neighbour(text, i, -1), _neighbour(text, i, 1)
-        if ch == ":" and before.isdigit() and after.isdigit():
-            continue
+        end = i
+        while end + 1 < len(text) and marks[end + 1]:
+            end += 1
+        before, after = _neighbour(chars, i, -1), _neighbour(chars, end, 1)
         if _is_context(before) or _is_context(after):
-            chars[i] = mapping[ch]
+            for k in range(i, end + 1):
+                if not (text[k] == ":" and before.isdigit() and after.isdigit()):
+                    chars[k] = mapping[text[k]]
+        i = end + 1
     converted = "".join(chars)
     # A space beside a full-width mark is a leftover of half-width typing.
     return _SPACE_AROUND.sub(r"\1", converted)

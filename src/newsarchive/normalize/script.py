@@ -53,6 +53,10 @@ def detect_script(text: str) -> tuple[str, float]:
 
 
 def unify_script(article: Article, target: str = "hans") -> Article:
+    if article.metadata.source_script is not None:
+        # Already unified: detecting again on a part of the page (one story of it) could
+        # decide differently, so a second pass must not run.
+        return article
     full_text = "\n".join(b.text for b in article.blocks)
     source, share = detect_script(full_text)
     edits = [

@@ -32,6 +32,8 @@ def _first_sentence(text: str) -> str:
 
 
 def extract_title(article: Article) -> Article:
+    if article.metadata.title is not None:
+        return article  # a sidecar or an earlier pass already gave the headline
     blocks = list(article.blocks)
     metadata = article.metadata
     edits: list[Edit] = []
