@@ -571,24 +571,37 @@ def run_local(
     suspects: list[Task] = []  # in flight when a worker died: re-run one at a time
     alone = False  # the only task in flight is a suspect: if the pool breaks, it did it
     exhausted = False
+    interrupted = False  # Ctrl-C: submit nothing more, collect what is running, re-raise
     try:
         while True:
-            if suspects:
+            if suspects and not interrupted:
                 if not pending:
                     task = suspects.pop(0)
                     pending[pool.submit(run_task, task)] = task
                     alone = True
             else:
                 alone = False
-                while not exhausted and len(pending) < window and not stop():
+                while not (exhausted or interrupted) and len(pending) < window and not stop():
                     task = next(tasks, None)
                     if task is None:
                         exhausted = True
                         break
                     pending[pool.submit(run_task, task)] = task
             if not pending:
+                if interrupted:
+                    raise KeyboardInterrupt
                 return
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            try:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            except KeyboardInterrupt:
+                if interrupted:
+                    raise  # a second Ctrl-C: stop waiting
+                interrupted = True
+                # Inputs not started are dropped; the running ones (workers ignore SIGINT)
+                # finish and are recorded, so a resume does not convert them again.
+                for future in [f for f in pending if f.cancel()]:
+                    del pending[future]
+                continue
             broken = False
             for future in done:
                 task = pending.pop(future)
@@ -805,19 +818,26 @@ def run_batch(
         )
     else:
         results = run_local(tasks, settings.jobs, settings.options, settings.formats, lambda: stop)
+
+    def handle(result: Result) -> None:
+        nonlocal stop
+        if state is not None:
+            state.add(result)
+        summary.add(result)
+        on_result(result)
+        if settings.fail_fast and result.status == "failed" and not stop:
+            stop = True  # nothing new is submitted; what is running finishes
+            summary.stopped_early = True
+
     try:
         for result in results:
-            if state is not None:
-                state.add(result)
-            summary.add(result)
-            on_result(result)
-            if settings.fail_fast and result.status == "failed" and not stop:
-                stop = True  # nothing new is submitted; what is running finishes
-                summary.stopped_early = True
+            handle(result)
     except KeyboardInterrupt:
-        summary.interrupted = True
-        with contextlib.suppress(BaseException):
-            results.close()  # type: ignore[attr-defined]
+        summary.interrupted = stop = True
+        # Ctrl-C while this loop (not the executor) ran: collect what is still running.
+        with contextlib.suppress(KeyboardInterrupt):
+            for result in results:
+                handle(result)
     finally:
         if state is not None:
             state.close()
