@@ -492,3 +492,28 @@ def test_object_parked_by_an_interrupted_swap_is_reported_then_restored(root: Pa
     assert f"{target.path}: restored to its previous version" in done.stderr
     assert heads(root)[target.id] == "v1" and ocfl_valid(root)
     assert cli("archive", "verify", "--root", str(root)).returncode == 0
+
+
+def test_corrected_tei_becomes_the_next_version(root: Path, tmp_path: Path) -> None:
+    """An archivist's corrected TEI edition: v2 keeps the original scrape, stores the TEI
+    under corrections/ and renders the editions from it."""
+    target = object_id(normalize_file(SEED_001)[0].metadata)
+    obj = Root.open(root).get(target)
+    tei = obj.read(f"editions/{SEED_001.stem}.tei.xml").decode()
+    title = json.loads(obj.read(PROVENANCE))["metadata"]["title"]
+    corrected = tmp_path / f"{SEED_001.stem}.tei.xml"
+    corrected.write_text(tei.replace(title, "人工校对的标题"), "utf-8")
+    [result] = deposit_file(corrected, root)
+    assert (result.object_id, result.version) == (target, "v2")
+    obj = Root.open(root).get(target)
+    state = obj.state()
+    assert obj.read(f"source/{SEED_001.name}") == SEED_001.read_bytes()
+    assert obj.stored_in(state[f"source/{SEED_001.name}"]) == "v1"
+    assert obj.read(f"corrections/{corrected.name}") == corrected.read_bytes()
+    assert "人工校对的标题" in obj.read(f"editions/{SEED_001.stem}.tei.xml").decode()
+    record = json.loads(obj.read(PROVENANCE))
+    assert "modification" in {e["type"] for e in record["events"]}
+    assert ocfl_valid(root)
+    # A TEI whose source was never deposited is refused in one line.
+    done = cli("archive", "deposit", str(corrected), "--root", str(tmp_path / "empty"))
+    assert done.returncode == 3 and "deposit the scraped file first" in done.stderr

@@ -14,7 +14,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from newsarchive.archive.record import PROVENANCE, build_files, edition_time, iso, object_id
+from newsarchive.archive.record import (
+    PROVENANCE,
+    build_files,
+    edition_time,
+    iso,
+    object_id,
+    source_files,
+)
 from newsarchive.archive.store import ArchiveError, Root, StoredObject, clone_object
 from newsarchive.errors import InputError
 from newsarchive.model import Article
@@ -72,36 +79,53 @@ def read_source(path: Path, options: Options) -> bytes:
 def deposit_file(
     path: Path | str, root: Path | str, options: Options | None = None
 ) -> list[Deposited]:
-    """Normalise one scraped (or TEI) file and deposit each of its articles."""
-    from newsarchive.pipeline import normalize_bytes
+    """Normalise one scraped file and deposit each of its articles. A TEI file (a
+    hand-corrected edition of ours) becomes the next version of its article's object:
+    the original scrape is kept, the TEI is stored under ``corrections/`` and the
+    editions are rendered from it."""
+    from newsarchive.pipeline import is_tei, normalize_bytes
 
     options = options or Options()
     path = Path(path)
     data = read_source(path, options)
     articles = normalize_bytes(data, str(path), options)
-    return deposit_articles(articles, data, root, options, source=str(path))
+    if not is_tei(path.name):
+        return deposit_articles(
+            [(a, source_files(a, data)) for a in articles], root, options, str(path)
+        )
+    [article] = articles
+    oid = object_id(article.metadata)
+    obj = Root.open(root).find(oid) if Root(Path(root)).is_initialised() else None
+    if obj is None:
+        raise ArchiveError(
+            f"no object {oid} for this edition's source; deposit the scraped file first",
+            str(path),
+        )
+    originals = {p: obj.read(p) for p in sorted(obj.state()) if p.startswith("source/")}
+    originals[f"corrections/{path.name}"] = data
+    return deposit_articles([(article, originals)], root, options, str(path))
 
 
 def deposit_articles(
-    articles: list[Article],
-    source_bytes: bytes,
+    items: list[tuple[Article, dict[str, bytes]]],
     root: Path | str,
     options: Options,
     source: str = "",
 ) -> list[Deposited]:
-    """Deposit already normalised ``articles`` of one source file (``source_bytes``).
+    """Deposit already normalised articles, each with its ``originals`` (logical path ->
+    bytes: the scraped file under ``source/``, see :func:`source_files`).
 
     The expensive rendering happens before taking the lock, so concurrent depositors
     only serialise for staging and publishing."""
     reader = Root.open(root) if Root(Path(root)).is_initialised() else None
     when = now()
-    plans = [_plan(reader, a, source_bytes, options, when) for a in articles]
+    plans = [_plan(reader, a, originals, options, when) for a, originals in items]
     results: list[Deposited] = []
     with Root.for_deposit(root) as store:
-        for plan in plans:
+        for plan, (_, originals) in zip(plans, items, strict=True):
             current = store.find(plan.object_id)
             if (current.head if current else None) != plan.seen_head:  # a peer got there first
-                plan = _plan(store, plan.article, source_bytes, options, when)
+                plan = _plan(store, plan.article, originals, options, when)
             results.append(_apply(store, plan, source))
     return results
 
@@ -119,7 +143,11 @@ def _previous_edition_time(obj: StoredObject) -> datetime | None:
 
 
 def _plan(
-    root: Root | None, article: Article, source: bytes, options: Options, when: datetime
+    root: Root | None,
+    article: Article,
+    originals: dict[str, bytes],
+    options: Options,
+    when: datetime,
 ) -> _Plan:
     oid = object_id(article.metadata)
     obj = root.find(oid) if root else None
@@ -127,12 +155,12 @@ def _plan(
     if obj is not None and (then := _previous_edition_time(obj)) is not None:
         # Same content renders to the same bytes only with the same edition time.
         same = build_files(
-            article, source, options, then, stop=lambda p, d: previous.get(p) != _digest(d)
+            article, originals, options, then, stop=lambda p, d: previous.get(p) != _digest(d)
         )
         if same is not None and {p: _digest(b) for p, b in same.items()} == previous:
             return _Plan(article, oid, obj.head, same, previous, unchanged=True)
     # New or changed content: its editions carry the time they are made.
-    files = build_files(article, source, options, when)
+    files = build_files(article, originals, options, when)
     assert files is not None  # no stop callback: always complete
     digests = {p: _digest(b) for p, b in files.items()}
     changed = tuple(

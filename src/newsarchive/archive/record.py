@@ -127,23 +127,29 @@ def render_editions(
 
 def build_files(
     article: Article,
-    source: bytes,
+    originals: dict[str, bytes],
     options: Options,
     when: datetime,
     stop: Callable[[str, bytes], bool] | None = None,
 ) -> dict[str, bytes] | None:
-    """Every logical file of the object (logical path -> bytes), provenance record last;
-    None if ``stop`` ended rendering early (see :func:`render_editions`)."""
-    md = article.metadata
-    source_path = f"source/{Path(md.source_file).name or 'source.txt'}"
-    if stop is not None and stop(source_path, source):
-        return None
+    """Every logical file of the object (logical path -> bytes): ``originals`` (the scraped
+    file under ``source/``, plus ``corrections/`` for a hand-corrected TEI), the editions,
+    the provenance record last. None if ``stop`` ended rendering early."""
+    for path, data in originals.items():
+        if stop is not None and stop(path, data):
+            return None
     editions = render_editions(article, options, when, stop)
     if editions is None:
         return None
-    files = {source_path: source, **editions}
+    files = {**originals, **editions}
+    source_path = next((p for p in originals if p.startswith("source/")), "")
     files[PROVENANCE] = provenance_record(article, options, when, files, source_path)
     return files
+
+
+def source_files(article: Article, data: bytes) -> dict[str, bytes]:
+    """``originals`` for a scraped input: its bytes under ``source/``."""
+    return {f"source/{Path(article.metadata.source_file).name or 'source.txt'}": data}
 
 
 def provenance_record(
@@ -161,7 +167,19 @@ def provenance_record(
     agent_name = f"{TOOL_NAME} {__version__}"
     edits = [asdict(e) for e in article.provenance]
     counts = article.edit_counts()
+    corrections = sorted(p for p in files if p.startswith("corrections/"))
     events: list[dict[str, Any]] = [
+        {
+            "type": "modification",
+            "date_time": stamp,
+            "agent": agent_name,
+            "source": path,
+            "outcome": "success",
+            "detail": "hand-corrected TEI edition deposited; the editions derive from it",
+        }
+        for path in corrections
+    ]
+    events += [
         {
             "type": "normalization",
             "date_time": stamp,
