@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from bad.corpus import CASES, write_corpus  # noqa: E402
+from bad.corpus import CASES, leftovers, write_corpus  # noqa: E402
 
 NO_OVERRIDE = ["setpriv", "--inh-caps=-dac_override,-dac_read_search",
                "--bounding-set=-dac_override,-dac_read_search", "--"]
@@ -36,16 +36,6 @@ def run(args: list[str], *, fsize: int | None = None, unprivileged: bool = False
 
     return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=600,
                           preexec_fn=limit if fsize else None)
-
-
-def partial_files(folder: Path) -> int:
-    count = 0
-    for path in folder.rglob("*"):
-        if path.name.endswith(".part"):
-            count += 1
-        elif path.suffix == ".pdf" and not path.read_bytes().rstrip().endswith(b"%%EOF"):
-            count += 1
-    return count
 
 
 def outcome(result: subprocess.CompletedProcess[str]) -> tuple[str, bool]:
@@ -74,7 +64,7 @@ def main() -> None:
                 checked = run(["validate", str(corpus / case.name)])
                 result = checked if checked.returncode else result
             text, crashed = outcome(result)
-            left = partial_files(out) if out.exists() else 0
+            left = len(leftovers(out)) if out.exists() else 0
             crashes += crashed
             partials += left
             rows.append((case.what, "converted" if case.expect == "ok" else "refused", text, left))
@@ -90,7 +80,7 @@ def main() -> None:
              Path(tmp) / "full"),
         ):
             text, crashed = outcome(result)
-            left = partial_files(folder) if folder.exists() else 0
+            left = len(leftovers(folder)) if folder.exists() else 0
             crashes += crashed
             partials += left
             rows.append((what, "refused", text, left))

@@ -12,13 +12,10 @@ import signal
 import subprocess
 import sys
 import time
-import zipfile
 from pathlib import Path
 
 import pytest
-from bad.corpus import CASES, write_corpus
-
-from newsarchive.validate import validate_tei
+from bad.corpus import CASES, leftovers, write_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -42,27 +39,6 @@ def cli(*args: str, unprivileged: bool = False, limit_fsize: int | None = None,
 
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout,
                           preexec_fn=limit if limit_fsize is not None else None, cwd=ROOT)
-
-
-def _complete(path: Path) -> bool:
-    if path.name.endswith(".part"):
-        return False
-    if path.suffix == ".pdf":
-        return path.read_bytes().rstrip().endswith(b"%%EOF")
-    if path.suffix == ".docx":
-        try:
-            with zipfile.ZipFile(path) as archive:
-                return archive.testzip() is None
-        except zipfile.BadZipFile:
-            return False
-    if path.name.endswith(".tei.xml"):
-        return not validate_tei(path)
-    return True
-
-
-def leftovers(folder: Path) -> list[Path]:
-    """Temporary or truncated editions: must never stay behind."""
-    return [path for path in folder.rglob("*") if path.is_file() and not _complete(path)]
 
 
 @pytest.fixture(scope="module")

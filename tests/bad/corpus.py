@@ -8,6 +8,7 @@ can be repaired, with provenance) or refuse it with one line naming the cause.
 from __future__ import annotations
 
 import random
+import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -126,3 +127,26 @@ def write_corpus(folder: Path) -> dict[str, Case]:
     for case in CASES:
         (folder / case.name).write_bytes(case.make())
     return {case.name: case for case in CASES}
+
+
+def _complete(path: Path) -> bool:
+    from newsarchive.validate import validate_tei
+
+    if path.name.endswith(".part"):
+        return False
+    if path.suffix == ".pdf":
+        return path.read_bytes().rstrip().endswith(b"%%EOF")
+    if path.suffix == ".docx":
+        try:
+            with zipfile.ZipFile(path) as archive:
+                return archive.testzip() is None
+        except zipfile.BadZipFile:
+            return False
+    if path.name.endswith(".tei.xml"):
+        return not validate_tei(path)
+    return True
+
+
+def leftovers(folder: Path) -> list[Path]:
+    """Temporary or truncated editions: must never stay behind."""
+    return [path for path in folder.rglob("*") if path.is_file() and not _complete(path)]
