@@ -119,8 +119,9 @@ def _font_facts(spec: FontSpec) -> tuple[str, frozenset[int]]:
             font = fonts[spec.index]
         else:
             if spec.index != 0:
-                raise FontError(f"not a font collection, index {spec.index} invalid",
-                                str(spec.path))
+                raise FontError(
+                    f"not a font collection, index {spec.index} invalid", str(spec.path)
+                )
             font = FTFont(str(spec.path), lazy=True)
         if "glyf" not in font and ("CFF " in font or "CFF2" in font):
             raise FontError(
@@ -288,8 +289,9 @@ def break_lines(
         piece = ""
         for ch in unit:
             if piece and cur_w + _width(piece + ch, font, size) > avail() + 1e-6:
-                cut = max((i for i in range(1, len(piece) + 1) if _may_break(piece, ch, i)),
-                          default=0)
+                cut = max(
+                    (i for i in range(1, len(piece) + 1) if _may_break(piece, ch, i)), default=0
+                )
                 if not cut:
                     piece += ch
                     continue
@@ -375,8 +377,9 @@ class _TextBlock(Flowable):
         if fit <= 0 or fit >= len(lines):
             return []
         head, tail = lines[:fit], lines[fit:]
-        first = _TextBlock(self.text, self.style, space_before=self.spaceBefore,
-                           outline=self.outline, lines=head)
+        first = _TextBlock(
+            self.text, self.style, space_before=self.spaceBefore, outline=self.outline, lines=head
+        )
         rest = _TextBlock(self.text, self.style, space_after=self.spaceAfter, lines=tail)
         return [first, rest]
 
@@ -494,13 +497,16 @@ def _colophon(article: Article) -> list[str]:
     md = article.metadata
     out: list[str] = []
     editors = [
-        f"{c.label or '编辑'}：{c.name}" for c in md.credits if c.role not in ("author",)
-        and c.role not in ("photographer", "photo-credit")
+        f"{c.label or '编辑'}：{c.name}"
+        for c in md.credits
+        if c.role not in ("author",) and c.role not in ("photographer", "photo-credit")
     ]
     if editors:
         out.append(" ".join(editors))
-    pub = [f"出版：{md.publisher}" if md.publisher else "",
-           f"许可：{md.licence}" if md.licence else ""]
+    pub = [
+        f"出版：{md.publisher}" if md.publisher else "",
+        f"许可：{md.licence}" if md.licence else "",
+    ]
     if any(pub):
         out.append(" ".join(p for p in pub if p))
     if md.url:
@@ -558,14 +564,21 @@ def _story(article: Article, st: _Styles) -> list[Flowable]:
         story.append(_TextBlock(line, st.byline))
     title_level = 0
     if md.subtitle:
-        story.append(_TextBlock(md.subtitle, st.kicker, space_before=size * 1.2,
-                                keep_with_next=True))
+        story.append(
+            _TextBlock(md.subtitle, st.kicker, space_before=size * 1.2, keep_with_next=True)
+        )
     if md.title:
-        story.append(_TextBlock(md.title, st.title, space_before=size * 0.4,
-                                outline=(md.title, 0)))
+        story.append(_TextBlock(md.title, st.title, space_before=size * 0.4, outline=(md.title, 0)))
         title_level = 1
-    story.append(HRFlowable(width="100%", thickness=0.8, color=colors.black, spaceBefore=size * 0.6,
-                            spaceAfter=size * 1.0))
+    story.append(
+        HRFlowable(
+            width="100%",
+            thickness=0.8,
+            color=colors.black,
+            spaceBefore=size * 0.6,
+            spaceAfter=size * 1.0,
+        )
+    )
     for block in article.blocks:
         if not block.text:
             continue
@@ -574,31 +587,54 @@ def _story(article: Article, st: _Styles) -> list[Flowable]:
             # Room for the heading/label and three body lines, else a new page.
             story.append(CondPageBreak(size * 7 + st.body.leading * 3))
         if block.kind == "heading":
-            story.append(_TextBlock(block.text, st.heading, space_before=size * 0.9,
-                                    space_after=size * 0.3, outline=(block.text, title_level)))
+            story.append(
+                _TextBlock(
+                    block.text,
+                    st.heading,
+                    space_before=size * 0.9,
+                    space_after=size * 0.3,
+                    outline=(block.text, title_level),
+                )
+            )
         elif block.kind == "figure":
             credit = credit_line(block, md.language)
-            story.append(_TextBlock(block.text, st.caption, space_before=size * 0.5,
-                                    space_after=size * (0.1 if credit else 0.6),
-                                    keep_with_next=bool(credit)))
+            story.append(
+                _TextBlock(
+                    block.text,
+                    st.caption,
+                    space_before=size * 0.5,
+                    space_after=size * (0.1 if credit else 0.6),
+                    keep_with_next=bool(credit),
+                )
+            )
             if credit:
                 story.append(_TextBlock(credit, st.credit, space_after=size * 0.6))
         elif block.kind == "label":
-            story.append(_TextBlock(block.text, st.label, space_before=size * 0.8,
-                                    space_after=size * 0.4))
+            story.append(
+                _TextBlock(block.text, st.label, space_before=size * 0.8, space_after=size * 0.4)
+            )
         else:  # paragraph, or an unclassified line
             story.append(_TextBlock(block.text, st.body))
     story.append(Spacer(1, size * 1.5))
-    story.append(HRFlowable(width="30%", thickness=0.4, color=colors.grey, hAlign="LEFT",
-                            spaceAfter=size * 0.4))
+    story.append(
+        HRFlowable(
+            width="30%", thickness=0.4, color=colors.grey, hAlign="LEFT", spaceAfter=size * 0.4
+        )
+    )
     story.extend(_TextBlock(line, st.colophon) for line in _colophon(article))
     return story
 
 
 def _all_texts(article: Article) -> list[str]:
     md = article.metadata
-    texts = [article.plain_text(), running_header(article), _dateline(article),
-             _byline(article), "0123456789", *_colophon(article)]
+    texts = [
+        article.plain_text(),
+        running_header(article),
+        _dateline(article),
+        _byline(article),
+        "0123456789",
+        *_colophon(article),
+    ]
     texts += [credit_line(b, md.language) for b in article.blocks if b.credit]
     return [_SPACE.sub(" ", t) for t in texts if t] + [md.title or ""]
 
@@ -696,9 +732,17 @@ def write_pdf(
         initialFontSize=font_size,
         pageCompression=1,
     )
-    frame = Frame(margin_x, margin_bottom, page_w - 2 * margin_x,
-                  page_h - margin_top - margin_bottom, id="body",
-                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    frame = Frame(
+        margin_x,
+        margin_bottom,
+        page_w - 2 * margin_x,
+        page_h - margin_top - margin_bottom,
+        id="body",
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=on_page)])
 
     def after_init(canv: Any) -> None:

@@ -63,17 +63,21 @@ def xmp_packet(info: DocInfo, part: int) -> bytes:
     """The XMP packet, one rdf:Description per schema with its namespace on it."""
     dc = ["<dc:format>application/pdf</dc:format>", f"<dc:title>{_alt(info.title)}</dc:title>"]
     if info.author:  # preflight: exactly one dc:creator entry, equal to Info /Author
-        dc.append(f"<dc:creator><rdf:Seq><rdf:li>{escape(info.author)}</rdf:li></rdf:Seq>"
-                  "</dc:creator>")
+        dc.append(
+            f"<dc:creator><rdf:Seq><rdf:li>{escape(info.author)}</rdf:li></rdf:Seq></dc:creator>"
+        )
     if info.subject:
         dc.append(f"<dc:description>{_alt(info.subject)}</dc:description>")
     if info.publisher:
-        dc.append(f"<dc:publisher><rdf:Bag><rdf:li>{escape(info.publisher)}</rdf:li></rdf:Bag>"
-                  "</dc:publisher>")
+        dc.append(
+            f"<dc:publisher><rdf:Bag><rdf:li>{escape(info.publisher)}</rdf:li></rdf:Bag>"
+            "</dc:publisher>"
+        )
     if info.source:
         dc.append(f"<dc:source>{escape(info.source)}</dc:source>")
-    dc.append(f"<dc:language><rdf:Bag><rdf:li>{escape(info.language)}</rdf:li></rdf:Bag>"
-              "</dc:language>")
+    dc.append(
+        f"<dc:language><rdf:Bag><rdf:li>{escape(info.language)}</rdf:li></rdf:Bag></dc:language>"
+    )
     date = xmp_date(info.created)
     pdf = [f"<pdf:Producer>{escape(info.producer)}</pdf:Producer>"]
     if info.keywords:
@@ -86,20 +90,32 @@ def xmp_packet(info: DocInfo, part: int) -> bytes:
 
     descs = [
         desc("dc", "http://purl.org/dc/elements/1.1/", dc),
-        desc("xmp", "http://ns.adobe.com/xap/1.0/", [
-            f"<xmp:CreateDate>{date}</xmp:CreateDate>",
-            f"<xmp:ModifyDate>{date}</xmp:ModifyDate>",
-            f"<xmp:MetadataDate>{date}</xmp:MetadataDate>",
-            f"<xmp:CreatorTool>{escape(info.creator)}</xmp:CreatorTool>",
-        ]),
+        desc(
+            "xmp",
+            "http://ns.adobe.com/xap/1.0/",
+            [
+                f"<xmp:CreateDate>{date}</xmp:CreateDate>",
+                f"<xmp:ModifyDate>{date}</xmp:ModifyDate>",
+                f"<xmp:MetadataDate>{date}</xmp:MetadataDate>",
+                f"<xmp:CreatorTool>{escape(info.creator)}</xmp:CreatorTool>",
+            ],
+        ),
         desc("pdf", "http://ns.adobe.com/pdf/1.3/", pdf),
-        desc("xmpMM", "http://ns.adobe.com/xap/1.0/mm/", [
-            f"<xmpMM:DocumentID>{escape(info.document_id)}</xmpMM:DocumentID>",
-        ]),
-        desc("pdfaid", "http://www.aiim.org/pdfa/ns/id/", [
-            f"<pdfaid:part>{part}</pdfaid:part>",
-            "<pdfaid:conformance>B</pdfaid:conformance>",
-        ]),
+        desc(
+            "xmpMM",
+            "http://ns.adobe.com/xap/1.0/mm/",
+            [
+                f"<xmpMM:DocumentID>{escape(info.document_id)}</xmpMM:DocumentID>",
+            ],
+        ),
+        desc(
+            "pdfaid",
+            "http://www.aiim.org/pdfa/ns/id/",
+            [
+                f"<pdfaid:part>{part}</pdfaid:part>",
+                "<pdfaid:conformance>B</pdfaid:conformance>",
+            ],
+        ),
     ]
     body = "\n".join(descs)
     # Trailing padding lets other tools update the packet in place (XMP spec, 7.3.2).
@@ -121,8 +137,9 @@ def _output_intent(pdf: Pdf) -> Dictionary:
     try:
         icc = SRGB_ICC.read_bytes()
     except OSError as exc:
-        raise OutputError(f"sRGB ICC profile missing (install icc-profiles-free): {exc}",
-                          str(SRGB_ICC)) from exc
+        raise OutputError(
+            f"sRGB ICC profile missing (install icc-profiles-free): {exc}", str(SRGB_ICC)
+        ) from exc
     profile = Stream(pdf, icc)
     profile["/N"] = 3
     return Dictionary(
@@ -143,9 +160,13 @@ def _attach(pdf: Pdf, attachments: dict[str, bytes], when: datetime) -> None:
         if name.endswith(".xml"):
             mime = "application/xml"
         spec = pikepdf.AttachedFileSpec(
-            pdf, data, description=f"Source of this edition: {name}", filename=name,
+            pdf,
+            data,
+            description=f"Source of this edition: {name}",
+            filename=name,
             mime_type=mime,
-            creation_date=pdf_date(when), mod_date=pdf_date(when),
+            creation_date=pdf_date(when),
+            mod_date=pdf_date(when),
             relationship=Name.Source,
         )
         pdf.attachments[name] = spec
@@ -202,4 +223,3 @@ def make_pdfa(
             fix_metadata_version=False,
         )
     return out.getvalue()
-
