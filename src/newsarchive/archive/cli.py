@@ -91,8 +91,10 @@ def deposit(
     as_json: JsonOpt = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only errors.")] = False,
 ) -> None:
-    """Deposit articles: one OCFL object per article (original file, TEI, DOCX, PDF,
-    provenance). Unchanged content makes no new version; changed content makes the next."""
+    """Deposit articles: one OCFL object per article, a new version only when it changed.
+
+    Each object holds the original file, the TEI, DOCX and PDF editions and a provenance
+    record. A TEI input (a corrected edition) becomes the next version of its article."""
     from newsarchive.archive.deposit import deposit_file
     from newsarchive.batch import collect_inputs
     from newsarchive.cli import _options
@@ -158,7 +160,8 @@ def verify(
     root: RootOpt = DEFAULT_ROOT,
     as_json: JsonOpt = False,
 ) -> None:
-    """Full fixity check (SHA-512) of every file against the inventories, plus OCFL rules.
+    """Full fixity check: every file's SHA-512 against the inventories, plus OCFL rules.
+
     Names every damaged, missing or unexpected file; exit 1 if any. Never repairs."""
     from newsarchive.archive.verify import verify as run
 
