@@ -25,15 +25,26 @@ app = typer.Typer(
 )
 
 RootOpt = Annotated[
-    Path,
+    Path | None,
     typer.Option(
         "--root",
         envvar="NEWSARCHIVE_ARCHIVE_ROOT",
-        help="OCFL storage root (created on first deposit).",
+        show_default=False,
+        help="OCFL storage root, created on first deposit (default: \\[archive] root of "
+        "newsarchive.toml, else archive).",
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 DEFAULT_ROOT = Path("archive")
+
+
+def _root(root: Path | None) -> Path:
+    """--root (or $NEWSARCHIVE_ARCHIVE_ROOT), else [archive] root of newsarchive.toml."""
+    if root is not None:
+        return root
+    from newsarchive.config import load_config
+
+    return load_config(None).archive_root or DEFAULT_ROOT
 
 
 def _err(message: str) -> None:
@@ -77,7 +88,7 @@ def deposit_one(
 @app.command()
 def deposit(
     paths: Annotated[list[str], typer.Argument(help="Scraped files (or TEI), folders with -r.")],
-    root: RootOpt = DEFAULT_ROOT,
+    root: RootOpt = None,
     recursive: Annotated[
         bool, typer.Option("-r", "--recursive", help="Descend into folders.")
     ] = False,
@@ -101,6 +112,7 @@ def deposit(
 
     try:
         options = _options(script, punctuation, metadata, font, pdfa)
+        root = _root(root)
     except NewsarchiveError as exc:
         raise _fail(exc) from None
     inputs, notes = collect_inputs(paths, recursive)
@@ -157,7 +169,7 @@ def deposit(
 @app.command()
 def verify(
     identifier: Annotated[str | None, typer.Argument(help="Only this object id.")] = None,
-    root: RootOpt = DEFAULT_ROOT,
+    root: RootOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Full fixity check: every file's SHA-512 against the inventories, plus OCFL rules.
@@ -166,6 +178,7 @@ def verify(
     from newsarchive.archive.verify import verify as run
 
     try:
+        root = _root(root)
         report = run(root, identifier)
     except NewsarchiveError as exc:
         raise _fail(exc) from None
@@ -186,7 +199,7 @@ def verify(
 
 
 @app.command("list")
-def list_cmd(root: RootOpt = DEFAULT_ROOT, as_json: JsonOpt = False) -> None:
+def list_cmd(root: RootOpt = None, as_json: JsonOpt = False) -> None:
     """Objects in the archive: id, title, newspaper, date, versions, last deposit."""
     from rich.console import Console
     from rich.table import Table
@@ -194,6 +207,7 @@ def list_cmd(root: RootOpt = DEFAULT_ROOT, as_json: JsonOpt = False) -> None:
     from newsarchive.archive.catalog import list_objects
 
     try:
+        root = _root(root)
         objects = list_objects(root)
     except NewsarchiveError as exc:
         raise _fail(exc) from None
@@ -213,7 +227,7 @@ def list_cmd(root: RootOpt = DEFAULT_ROOT, as_json: JsonOpt = False) -> None:
 @app.command()
 def show(
     identifier: Annotated[str, typer.Argument(help="Object id (urn:newsarchive:…).")],
-    root: RootOpt = DEFAULT_ROOT,
+    root: RootOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """One object: its versions (when, by whom, what changed) and the files of its head."""
@@ -223,6 +237,7 @@ def show(
     from newsarchive.archive.catalog import describe
 
     try:
+        root = _root(root)
         info = describe(root, identifier)
     except NewsarchiveError as exc:
         raise _fail(exc) from None
@@ -255,7 +270,7 @@ def show(
 def export(
     identifiers: Annotated[list[str], typer.Argument(help="Object ids to put in the bag.")],
     bagit: Annotated[Path, typer.Option("--bagit", help="New folder for the BagIt bag.")],
-    root: RootOpt = DEFAULT_ROOT,
+    root: RootOpt = None,
     version: Annotated[
         str | None, typer.Option("--version", help="Export this version (default: latest).")
     ] = None,
@@ -267,6 +282,7 @@ def export(
     from newsarchive.archive.bag import export_bag
 
     try:
+        root = _root(root)
         result = export_bag(root, identifiers, bagit, organization=organization, version=version)
     except NewsarchiveError as exc:
         raise _fail(exc) from None
