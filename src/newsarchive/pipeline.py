@@ -65,23 +65,33 @@ def render(article: Article, fmt: str, options: Options, tei: bytes | None = Non
     raise ValueError(f"unknown format {fmt!r}")
 
 
-def output_stem(article: Article) -> str:
-    """Output names derive from the input stem; stories of one page get -1, -2…"""
-    name = Path(article.metadata.source_file or "article").name
+def output_stem(
+    article: Article, input_name: str | None = None, numbered: bool | None = None
+) -> str:
+    """Output names derive from the input stem; stories of one page get -1, -2…
+
+    ``input_name`` is the file the user gave; it differs from the article's source file
+    when the input is a (corrected) TEI edition of it."""
+    name = Path(input_name or article.metadata.source_file or "article").name
     for suffix in (".tei.xml", ".txt", ".text", ".xml", ".tei"):
         if name.lower().endswith(suffix):
             name = name[: -len(suffix)]
             break
     md = article.metadata
-    return f"{name}-{md.article_index}" if md.article_count > 1 else name
+    if numbered is None:
+        numbered = md.article_count > 1
+    return f"{name}-{md.article_index}" if numbered else name
 
 
-def render_all(articles: list[Article], formats: list[str], options: Options) -> dict[str, bytes]:
+def render_all(
+    articles: list[Article], formats: list[str], options: Options, input_name: str | None = None
+) -> dict[str, bytes]:
     """Every edition of every article, keyed by output file name, rendered in memory first
     so that a failure in any of them writes nothing for this input."""
     outputs: dict[str, bytes] = {}
     for article in articles:
-        stem = output_stem(article)
+        # One story per input (a TEI file holds one) keeps the bare input stem.
+        stem = output_stem(article, input_name, numbered=len(articles) > 1)
         tei = render(article, "tei", options) if "tei" in formats or options.pdfa == "3b" else None
         for fmt in formats:
             data = tei if fmt == "tei" and tei is not None else render(article, fmt, options, tei)
