@@ -159,3 +159,22 @@ def _opencc_cases() -> list[tuple[str, str, str]]:
 def test_opencc_own_test_cases(config: str, source: str, expected: str) -> None:
     """OpenCC's own test cases for every configuration we offer (hans = t2s, hant = s2t)."""
     assert converter(config).convert(source) == expected
+
+
+def test_news_agency_article_with_dateline_credit_and_punctuated_caption() -> None:
+    page = "\n".join([
+        "习近平会见外国领导人", "2023-05-01 08:30:15　来源：新华网 作者：张三、李四", "【字号 大 中 小】",
+        "新华社北京5月1日电（记者张三、李四）国家主席习近平1日在人民大会堂会见来华进行国事访问的某国总统，双方深入交换意见。",
+        "", "5月1日，国家主席习近平在北京人民大会堂会见某国总统。新华社记者 王五 摄", "",
+        "某国总统表示，某方高度重视发展对华关系，愿同中方加强各领域合作。", "责任编辑：赵六",
+    ])
+    (article,) = one(page)
+    md = article.metadata
+    assert md.title == "习近平会见外国领导人" and md.date == "2023-05-01"
+    assert md.authors == ("张三", "李四")
+    assert md.people("photographer") == ("王五",) and md.people("editor") == ("赵六",)
+    assert [(b.kind, b.text[:12], b.credit) for b in article.blocks] == [
+        ("paragraph", "新华社北京5月1日电国家", None),
+        ("figure", "5月1日，国家主席习近平", "王五"),
+        ("paragraph", "某国总统表示，某方高度重", None),
+    ]

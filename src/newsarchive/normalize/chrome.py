@@ -81,6 +81,8 @@ def _facts(groups: dict[str, str | None]) -> dict[str, str]:
         facts["section"] = (groups["section"] or "").strip()
     if groups.get("year") and (date := _iso_date(groups)):
         facts["date"] = date
+    if groups.get("author"):
+        facts["authors"] = groups["author"] or ""
     return facts
 
 
@@ -124,7 +126,11 @@ def _match_pieces(text: str) -> tuple[str, dict[str, str]] | None:
 
 def _apply_facts(metadata: Metadata, facts: dict[str, str]) -> Metadata:
     for key, value in facts.items():
-        if value and getattr(metadata, key) is None:
+        if key == "authors":
+            names = tuple(n for n in re.split(r"[、,，]", value) if n)
+            authors = tuple(dict.fromkeys(metadata.authors + names))
+            metadata = metadata.with_field("authors", authors, "chrome")
+        elif value and getattr(metadata, key) is None:
             metadata = metadata.with_field(key, value, "chrome")
     return metadata
 

@@ -258,9 +258,44 @@ def _describe(found: Found) -> str:
     return ", ".join(parts)
 
 
+# A caption that carries sentence punctuation still ends in its photographer ("…会见某国总统。
+# 新华社记者 王五 摄"); up to this length such a line is taken for a caption.
+PUNCTUATED_CAPTION_MAX = 90
+
+
+@cache
+def _lead_re() -> re.Pattern[str]:
+    return re.compile(str(_rules()["lead_credit"]))
+
+
+def _caption_cut(simple: str, text: str) -> tuple[str, str, str] | None:
+    if has_sentence_punct(simple) and len(simple) > PUNCTUATED_CAPTION_MAX:
+        return None
+    return caption_credit(simple, text)
+
+
+def strip_lead_credit(simple: str, text: str) -> tuple[str, Found] | None:
+    """ "新华社北京5月1日电（记者张三、李四）国家主席…" -> the text without the credit."""
+    found = _lead_re().match(simple)
+    if not found:
+        return None
+    inner, inner_text = found.group("inner"), text[found.start("inner") : found.end("inner")]
+    byline = match_byline(inner, inner_text)
+    if byline is None:
+        return None
+    byline.rule = "credit.dateline-byline"
+    return text[: found.end("lead")] + text[found.end() :], byline
+
+
 def extract_credits(article: Article) -> Article:
     language = article.metadata.language
-    body_indexes = [i for i, b in enumerate(article.blocks) if _is_body(b.text)]
+    captions = {
+        i: cut for i, b in enumerate(article.blocks)
+        if b.text and (cut := _caption_cut(shadow(b.text, language), b.text))
+    }
+    body_indexes = [
+        i for i, b in enumerate(article.blocks) if _is_body(b.text) and i not in captions
+    ]
     first_body = body_indexes[0] if body_indexes else len(article.blocks)
     last_body = body_indexes[-1] if body_indexes else -1
     metadata = article.metadata
@@ -284,36 +319,35 @@ def extract_credits(article: Article) -> Article:
             metadata = _merge(metadata, found)
             edits.append(Edit(STEP, found.rule, "metadata", text, _describe(found), line))
             continue
+        if index in captions:
+            caption, who, rule = captions[index]
+            metadata = _merge(metadata, Found(rule, credits=[Credit(who, "photographer", "摄")]))
+            credit_text = text[len(caption) :].strip()
+            edits.append(Edit(STEP, rule, "metadata", credit_text, f"photographer={who}", line))
+            blocks.append(Block(block.kind, caption, block.source_lines, who))
+            continue
+        if index == first_body and (lead := strip_lead_credit(simple, text)):
+            kept, byline = lead
+            metadata = _merge(metadata, byline)
+            removed = _removed(text, kept)
+            edits.append(Edit(STEP, byline.rule, "metadata", removed, _describe(byline), line))
+            text = kept
+            simple = shadow(text, language)
         if index == last_body:
             kept, tails = strip_trailing_credits(simple, text)
             for tail in tails:
                 metadata = _merge(metadata, tail)
-                edits.append(
-                    Edit(
-                        STEP,
-                        tail.rule,
-                        "metadata",
-                        text[len(kept) :].strip(),
-                        _describe(tail),
-                        line,
-                    )
-                )
+                removed = text[len(kept) :].strip()
+                edits.append(Edit(STEP, tail.rule, "metadata", removed, _describe(tail), line))
             if tails:
                 text = kept
-        elif not has_sentence_punct(simple) and (cut := caption_credit(simple, text)):
-            caption, who, rule = cut
-            metadata = _merge(metadata, Found(rule, credits=[Credit(who, "photographer", "摄")]))
-            edits.append(
-                Edit(
-                    STEP,
-                    rule,
-                    "metadata",
-                    text[len(caption) :].strip(),
-                    f"photographer={who}",
-                    line,
-                )
-            )
-            blocks.append(Block(block.kind, caption, block.source_lines, who))
-            continue
         blocks.append(Block(block.kind, text, block.source_lines, block.credit))
     return article.evolve(metadata=metadata, blocks=blocks, edits=edits)
+
+
+def _removed(before: str, after: str) -> str:
+    """The middle part of ``before`` that ``after`` lacks (same prefix and suffix)."""
+    start = 0
+    while start < len(after) and before[start] == after[start]:
+        start += 1
+    return before[start : start + len(before) - len(after)]

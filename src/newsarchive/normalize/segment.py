@@ -128,6 +128,9 @@ def _classify(lines: list[Line]) -> None:
             continue
         previous = lines[i - 1] if i else None
         following = lines[i + 1] if i + 1 < len(lines) else None
+        if line.credit:  # the credits step found a photographer at its end
+            line.kind, line.reason = "figure", "caption.photographer"
+            continue
         if is_body_text(line.text):
             line.kind, line.reason = "body", "body.punctuation"
             # A short sentence set far below an unfinished sentence is a caption cutting it.
