@@ -370,7 +370,7 @@ def run_task(task: Task) -> Result:
             return result
         name = STDIN_NAME if item.path == STDIN else item.path
         articles = normalize_bytes(data, name, options)
-        outputs = render_all(articles, list(task.formats), options)
+        outputs = render_all(articles, list(task.formats), options, input_name=name)
         target = out_dir / item.relative_dir
         # All editions of the input or none: a state record never points at half of them.
         atomic_write_many({target / file_name: blob for file_name, blob in outputs.items()})
