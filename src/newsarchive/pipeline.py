@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from newsarchive.errors import NewsarchiveError
 from newsarchive.model import Article
 from newsarchive.normalize import normalize
 from newsarchive.options import Options
@@ -23,8 +24,7 @@ def normalize_bytes(data: bytes, name: str, options: Options | None = None) -> l
         from newsarchive.readers.tei import read_tei  # a corrected edition: already normalised
 
         return [read_tei(data, name)]
-    article = read_text(data, name, max_bytes=options.max_bytes)
-    return normalize(article, options, options.metadata_overrides.get(Path(name).name))
+    return _normalize(read_text(data, name, max_bytes=options.max_bytes), name, options)
 
 
 def normalize_file(path: Path, options: Options | None = None) -> list[Article]:
@@ -33,8 +33,15 @@ def normalize_file(path: Path, options: Options | None = None) -> list[Article]:
     path = Path(path)
     if is_tei(path.name):
         return normalize_bytes(path.read_bytes(), str(path), options)
-    article = read_path(path, max_bytes=options.max_bytes)
-    return normalize(article, options, options.metadata_overrides.get(path.name))
+    return _normalize(read_path(path, max_bytes=options.max_bytes), str(path), options)
+
+
+def _normalize(article: Article, name: str, options: Options) -> list[Article]:
+    try:
+        return normalize(article, options, options.metadata_overrides.get(Path(name).name))
+    except NewsarchiveError as exc:
+        exc.path = name  # the input as the user named it, not only its file name
+        raise
 
 
 FORMATS: dict[str, str] = {"tei": ".tei.xml", "docx": ".docx", "pdf": ".pdf"}
