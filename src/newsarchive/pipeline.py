@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from newsarchive.errors import NewsarchiveError
+from newsarchive.errors import InputError, NewsarchiveError
 from newsarchive.model import Article
 from newsarchive.normalize import normalize
 from newsarchive.options import Options
@@ -32,7 +32,11 @@ def normalize_file(path: Path, options: Options | None = None) -> list[Article]:
     options = options or Options()
     path = Path(path)
     if is_tei(path.name):
-        return normalize_bytes(path.read_bytes(), str(path), options)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror or exc}", str(path)) from exc
+        return normalize_bytes(data, str(path), options)
     return _normalize(read_path(path, max_bytes=options.max_bytes), str(path), options)
 
 
