@@ -18,7 +18,11 @@ from lxml import etree
 from newsarchive import TOOL_NAME, __version__
 from newsarchive.model import Article, Block, Credit, Edit, Metadata
 from newsarchive.options import Options
-from newsarchive.writers.docx import DEFAULT_EAST_ASIAN_FONT, write_docx
+from newsarchive.writers.docx import (
+    DEFAULT_EAST_ASIAN_FONT,
+    TRADITIONAL_EAST_ASIAN_FONT,
+    write_docx,
+)
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NS = {"w": W}
@@ -252,7 +256,8 @@ def check_article(r: Rendered) -> None:
     md = r.article.metadata
     assert_text_in_order(r.article, r.text)
     lang = "zh-TW" if md.language == "zh-Hant" else "zh-CN"
-    assert_chinese_styles(r.data, lang)
+    font = TRADITIONAL_EAST_ASIAN_FONT if lang == "zh-TW" else DEFAULT_EAST_ASIAN_FONT
+    assert_chinese_styles(r.data, lang, font)
     assert_package_hygiene(r.data)
     cp = Document(io.BytesIO(r.data)).core_properties
     assert cp.title == (md.title or "")

@@ -40,9 +40,16 @@ from newsarchive import TOOL_NAME, __version__
 from newsarchive.model import Article, Block, Metadata
 from newsarchive.options import Options
 
-__all__ = ["DEFAULT_EAST_ASIAN_FONT", "word_language", "write_docx"]
+__all__ = [
+    "DEFAULT_EAST_ASIAN_FONT",
+    "TRADITIONAL_EAST_ASIAN_FONT",
+    "word_language",
+    "write_docx",
+]
 
 DEFAULT_EAST_ASIAN_FONT = "AR PL UMing CN"  # the PDF's font (Debian fonts-arphic-uming)
+# Traditional editions use the face with Taiwan glyph forms and centred punctuation.
+TRADITIONAL_EAST_ASIAN_FONT = "AR PL UMing TW"
 
 # Before any timestamp a DOS zip header can hold; used when nothing else fixes the time.
 _FALLBACK_TIME = datetime(1980, 1, 1, tzinfo=UTC)
@@ -89,7 +96,7 @@ def write_docx(
     article: Article,
     options: Options,
     *,
-    east_asian_font: str = DEFAULT_EAST_ASIAN_FONT,
+    east_asian_font: str | None = None,
     latin_font: str | None = None,
     timestamp: datetime | None = None,
 ) -> bytes:
@@ -107,6 +114,9 @@ def write_docx(
 
     doc = Document()
     _prune_template(doc, lang)
+    if east_asian_font is None:
+        traditional = article.metadata.language == "zh-Hant"
+        east_asian_font = TRADITIONAL_EAST_ASIAN_FONT if traditional else DEFAULT_EAST_ASIAN_FONT
     _add_font_to_table(doc, east_asian_font, lang)
     _setup_styles(doc, east_asian_font, latin_font or east_asian_font, lang)
     _setup_page(doc, md)
