@@ -149,7 +149,11 @@ def register_font(spec: FontSpec) -> str:
     name = "NA-" + hashlib.sha1(str(spec).encode()).hexdigest()[:10]
     with _register_lock:
         try:
-            pdfmetrics.registerFont(TTFont(name, str(spec.path), subfontIndex=spec.index))
+            font = TTFont(name, str(spec.path), subfontIndex=spec.index)
+            # reportlab copies whole tables out of the font file for every subset it embeds
+            # (UMing's glyf table is megabytes); the tables never change, so read each once.
+            font.face.get_table = lru_cache(maxsize=None)(font.face.get_table)
+            pdfmetrics.registerFont(font)
         except (TTFError, OSError, ValueError) as exc:
             hint = ""
             if "postscript" in str(exc).lower():
