@@ -435,3 +435,27 @@ def test_seeds(seed_renders: dict[str, Rendered]) -> None:
             check_article(r)
         except AssertionError as exc:
             raise AssertionError(f"{name}: {exc}") from exc
+
+
+def test_runs_match_python_docx() -> None:
+    """The lxml-built paragraphs carry what python-docx's add_run would (tabs, breaks, spaces)."""
+    text = " 前导空格\t制表\n换行\r回车 尾随\u3000"
+    bare = Article(Metadata(), (Block("paragraph", text),))
+    body = Document(io.BytesIO(write_docx(bare, Options()))).paragraphs[0]
+    expected = Document().add_paragraph()
+    expected.add_run(text)
+    assert etree.tostring(body._p.r_lst[0]) == etree.tostring(expected._p.r_lst[0])
+
+
+def test_template_cache_isolated() -> None:
+    """Articles share a prepared template per (fonts, language): no state leaks between them."""
+    hans, hant = simplified_article(), traditional_article()
+    first = write_docx(hans, Options())
+    other = write_docx(hant, Options())
+    write_docx(hans, Options(), east_asian_font="WenQuanYi Zen Hei")
+    assert write_docx(hant, Options()) == other
+    assert write_docx(hans, Options()) == first
+    assert_chinese_styles(other, "zh-TW", TRADITIONAL_EAST_ASIAN_FONT)
+    # only the default table style is kept from the template's hundred (no tables here)
+    tables = _styles(first).findall("w:style[@w:type='table']", NS)
+    assert [s.get(f"{{{W}}}styleId") for s in tables] == ["TableNormal"]

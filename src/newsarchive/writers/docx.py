@@ -11,11 +11,16 @@ fonts with ``w:hint="eastAsia"`` and zh-CN/zh-TW on the defaults and every style
 
 Output is reproducible: the same Article gives byte-identical bytes (fixed core-property
 dates and zip timestamps, see :func:`_timestamp`).
+
+Speed: the article-independent work is done once per (fonts, language) in
+:func:`_template`; each article opens a copy, gets its paragraphs built directly in lxml
+and is zipped once (:func:`_package_bytes`), ~4 ms instead of ~32 ms per article.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import io
 import os
 import re
@@ -29,8 +34,9 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.opc.packuri import PackURI
+from docx.opc.packuri import CONTENT_TYPES_URI, PACKAGE_URI, PackURI
 from docx.opc.part import Part
+from docx.opc.pkgwriter import _ContentTypesItem  # python-docx's own [Content_Types].xml
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
@@ -111,28 +117,41 @@ def write_docx(
     lang = word_language(md.language)
     script = "hant" if lang == "zh-TW" else "hans"
     when = _timestamp(md, timestamp)
-
-    doc = Document()
-    _prune_template(doc, lang)
     if east_asian_font is None:
-        traditional = article.metadata.language == "zh-Hant"
+        traditional = md.language == "zh-Hant"
         east_asian_font = TRADITIONAL_EAST_ASIAN_FONT if traditional else DEFAULT_EAST_ASIAN_FONT
-    _add_font_to_table(doc, east_asian_font, lang)
-    _setup_styles(doc, east_asian_font, latin_font or east_asian_font, lang)
-    _setup_page(doc, md)
 
+    # Every call opens its own Document from the shared template bytes: nothing mutable
+    # is shared between articles (or threads).
+    doc = Document(io.BytesIO(_template(east_asian_font, latin_font or east_asian_font, lang)))
+    _write_header(doc, md)
     _write_front(doc, md)
     figure_credits = _write_blocks(doc, article.blocks, script)
     _write_back(doc, md, figure_credits, script)
     _write_colophon(doc, article, script)
 
     _set_core_properties(doc, md, options, when)
-    _set_app_properties(doc)
     _add_custom_properties(doc, md, options)
+    return _package_bytes(doc, when, zipfile.ZIP_DEFLATED)
 
-    buf = io.BytesIO()
-    doc.save(buf)
-    return _reproducible_zip(buf.getvalue(), when)
+
+@functools.lru_cache(maxsize=16)
+def _template(east_asian: str, latin: str, lang: str) -> bytes:
+    """The pruned, styled package that every article with these fonts and language starts from.
+
+    Everything that does not depend on the article (template clean-up, font table, styles,
+    page setup, the header and footer skeletons, app.xml) is done once per process: with
+    python-docx's linear style look-ups and its large default template this work was over
+    half the cost of :func:`write_docx`. The bytes are a stored (uncompressed) zip, as they
+    are only read back in this process; the caller adds the article to a fresh copy.
+    """
+    doc = Document()
+    _prune_template(doc, lang)
+    _add_font_to_table(doc, east_asian, lang)
+    _setup_styles(doc, east_asian, latin, lang)
+    _setup_page(doc)
+    _set_app_properties(doc)
+    return _package_bytes(doc, _FALLBACK_TIME, zipfile.ZIP_STORED)
 
 
 # --------------------------------------------------------------------------- content
@@ -148,12 +167,43 @@ def _style_id(name: str) -> str:
     return name.replace(" ", "")
 
 
+_W_PPR, _W_PSTYLE, _W_VAL = qn("w:pPr"), qn("w:pStyle"), qn("w:val")
+_W_R, _W_T, _W_TAB, _W_BR = qn("w:r"), qn("w:t"), qn("w:tab"), qn("w:br")
+_XML_SPACE = qn("xml:space")
+_RUN_BREAKS = re.compile(r"(\t|\r|\n)")
+
+
 def _para(doc: Any, text: str, style: str) -> Any:
-    paragraph = doc.add_paragraph()
-    paragraph._p.get_or_add_pPr().style = _style_id(style)
+    """Append a ``w:p`` in ``style`` with ``text`` as one run (none if empty); returns it.
+
+    Built with lxml: python-docx's proxies (``add_paragraph``, ``pPr.style``,
+    ``add_run``) cost several times more per paragraph and produce the same XML.
+    """
+    p = OxmlElement("w:p")
+    etree.SubElement(etree.SubElement(p, _W_PPR), _W_PSTYLE).set(_W_VAL, _style_id(style))
     if text:
-        paragraph.add_run(_clean(text))
-    return paragraph
+        _add_run(p, text)
+    doc.element.body.sectPr.addprevious(p)  # the body ends with its sectPr
+    return p
+
+
+def _add_run(p: Any, text: str) -> None:
+    """python-docx's ``Paragraph.add_run(text)``, without its character-by-character loop.
+
+    Tabs become ``w:tab``, CR/LF ``w:br``, the rest ``w:t`` (``xml:space="preserve"``
+    when it starts or ends with whitespace); XML-invalid characters are dropped.
+    """
+    r = etree.SubElement(p, _W_R)
+    for piece in _RUN_BREAKS.split(_clean(text)):
+        if piece == "\t":
+            etree.SubElement(r, _W_TAB)
+        elif piece in ("\r", "\n"):
+            etree.SubElement(r, _W_BR)
+        elif piece:
+            t = etree.SubElement(r, _W_T)
+            t.text = piece
+            if len(piece.strip()) < len(piece):
+                t.set(_XML_SPACE, "preserve")
 
 
 def _format_date(date: str | None) -> str | None:
@@ -210,11 +260,11 @@ def _write_blocks(doc: Any, blocks: Iterable[Block], script: str) -> set[str]:
         elif block.kind == "figure":
             if not block.text and not block.credit:
                 continue  # no image data and nothing printed: nothing to show
-            paragraph = _para(doc, block.text, "Caption")
+            p = _para(doc, block.text, "Caption")
             if block.credit:
                 # a separate run in the same Caption paragraph, after the caption
                 sep = "\u3000" if block.text else ""
-                paragraph.add_run(_clean(sep + _photo_credit(block.credit, script)))
+                _add_run(p, sep + _photo_credit(block.credit, script))
                 credited.add(block.credit.strip())
         else:  # paragraph, and unsegmented "line" blocks
             _para(doc, block.text, "Body Text")
@@ -273,7 +323,8 @@ def _write_colophon(doc: Any, article: Article, script: str) -> None:
 # --------------------------------------------------------------------------- page
 
 
-def _setup_page(doc: Any, md: Metadata) -> None:
+def _setup_page(doc: Any) -> None:
+    """Page size, margins and the header/footer skeletons (the header text is per article)."""
     section = doc.sections[0]
     # A4 portrait, like the PDF edition (the template is US Letter)
     section.page_width, section.page_height = Cm(21.0), Cm(29.7)
@@ -281,15 +332,16 @@ def _setup_page(doc: Any, md: Metadata) -> None:
     section.left_margin = section.right_margin = Cm(3.0)
     section.header_distance = section.footer_distance = Cm(1.5)
 
-    header_text = "\u3000".join(p for p in (md.newspaper, _format_date(md.date)) if p)
-    header = section.header.paragraphs[0]
-    header.style = doc.styles["Header"]
-    if header_text:
-        header.add_run(_clean(header_text))
-
+    section.header.paragraphs[0].style = doc.styles["Header"]
     footer = section.footer.paragraphs[0]
     footer.style = doc.styles["Footer"]
     _add_field(footer, "PAGE", "1")
+
+
+def _write_header(doc: Any, md: Metadata) -> None:
+    header_text = "\u3000".join(p for p in (md.newspaper, _format_date(md.date)) if p)
+    if header_text:
+        _add_run(doc.sections[0].header.paragraphs[0]._p, header_text)
 
 
 def _add_field(paragraph: Any, instruction: str, placeholder: str) -> None:
@@ -455,6 +507,13 @@ def _prune_template(doc: Any, lang: str) -> None:
     for rid, rel in list(doc.part.rels.items()):
         if rel.reltype == _RT_STYLES_WITH_EFFECTS:
             del doc.part.rels[rid]
+    # ~100 table styles ("Light Shading Accent 1" ...) are 335 of styles.xml's 346 KB and
+    # an article has no tables: keep only the default one (Word's "Normal Table"). Word
+    # brings its built-in table styles itself when someone inserts a table later
+    styles = doc.styles.element
+    for style in styles.findall(qn("w:style")):
+        if style.get(qn("w:type")) == "table" and style.get(qn("w:default")) != "1":
+            styles.remove(style)
 
     settings = doc.settings.element
     for tag in ("w:savePreviewPicture",):
@@ -575,18 +634,33 @@ def _timestamp(md: Metadata, explicit: datetime | None) -> datetime:
     return _FALLBACK_TIME
 
 
-def _reproducible_zip(data: bytes, when: datetime) -> bytes:
-    """Rewrite the package with fixed member times and attributes, order preserved."""
+def _package_bytes(doc: Any, when: datetime, compression: int) -> bytes:
+    """The package as a zip with fixed member times and attributes, written in one pass.
+
+    Members and their order are exactly those of python-docx's ``save`` (its
+    ``PackageWriter``: content types, package rels, then each part followed by its rels),
+    but every ZipInfo is ours, so no "now" gets in and nothing needs re-zipping.
+    """
+    pkg = doc.part.package
+    parts = list(pkg.iter_parts())
+    for part in parts:
+        part.before_marshal()
+    members: list[tuple[str, bytes]] = [
+        (CONTENT_TYPES_URI.membername, _ContentTypesItem.from_parts(parts).blob),
+        (PACKAGE_URI.rels_uri.membername, pkg.rels.xml),
+    ]
+    for part in parts:
+        members.append((part.partname.membername, part.blob))
+        if len(part.rels):
+            members.append((part.partname.rels_uri.membername, part.rels.xml))
+
     stamp = when.astimezone(UTC).timetuple()[:6]
     out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as src,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
-    ):
-        for info in src.infolist():
-            member = zipfile.ZipInfo(info.filename, date_time=stamp)  # type: ignore[arg-type]
-            member.compress_type = zipfile.ZIP_DEFLATED
+    with zipfile.ZipFile(out, "w", compression) as dst:
+        for name, blob in members:
+            member = zipfile.ZipInfo(name, date_time=stamp)  # type: ignore[arg-type]
+            member.compress_type = compression
             member.create_system = 0
             member.external_attr = 0
-            dst.writestr(member, src.read(info))
+            dst.writestr(member, blob)
     return out.getvalue()
