@@ -309,7 +309,9 @@ def warm_up(options: Options, formats: Iterable[str]) -> None:
             project_rng()
             project_schematron()
         if "docx" in formats:
-            import newsarchive.writers.docx  # noqa: F401  (import cost: python-docx)
+            from newsarchive.writers import docx
+
+            docx.warm_up("zh-Hant" if options.script == "hant" else "zh-Hans")
         if "pdf" in formats:
             from newsarchive.writers.pdf import font_spec, register_font
 

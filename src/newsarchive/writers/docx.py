@@ -49,6 +49,7 @@ from newsarchive.options import Options
 __all__ = [
     "DEFAULT_EAST_ASIAN_FONT",
     "TRADITIONAL_EAST_ASIAN_FONT",
+    "warm_up",
     "word_language",
     "write_docx",
 ]
@@ -133,6 +134,13 @@ def write_docx(
     _set_core_properties(doc, md, options, when)
     _add_custom_properties(doc, md, options)
     return _package_bytes(doc, when, zipfile.ZIP_DEFLATED)
+
+
+def warm_up(language: str = "zh-Hans") -> None:
+    """Build the default template for ``language`` now (a batch worker does this at start),
+    so the first article of a worker does not pay the ~30 ms."""
+    font = TRADITIONAL_EAST_ASIAN_FONT if language == "zh-Hant" else DEFAULT_EAST_ASIAN_FONT
+    _template(font, font, word_language(language))
 
 
 @functools.lru_cache(maxsize=16)
