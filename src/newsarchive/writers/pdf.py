@@ -61,6 +61,8 @@ NO_END = frozenset("“‘（《「『【〔〈［｛〖〘〚｟([{")
 # A Latin word or number, kept on one line: "COVID-19", "3154.5", "1+N", "www.gov.cn".
 _LATIN_WORD = re.compile(r"[A-Za-z0-9\u00C0-\u024F]+(?:[-.,/:'_@&+#][A-Za-z0-9\u00C0-\u024F]+)*")
 _SPACE = re.compile(r"\s+")
+# One pass over the text: a Latin word/number, a run of spaces, or any single character.
+_ATOM = re.compile(f"({_LATIN_WORD.pattern})|(\\s+)|(.)", re.S)
 
 BODY_SIZE = 10.5  # 五号, the usual newspaper-reprint body size
 
@@ -205,15 +207,13 @@ def _width(text: str, font: str, size: float) -> float:
 
 def _atoms(text: str) -> Iterator[str]:
     """Unbreakable pieces: a Latin word/number, one space, or one other character."""
-    pos = 0
-    while pos < len(text):
-        m = _LATIN_WORD.match(text, pos) or _SPACE.match(text, pos)
-        if m:
-            yield " " if m.group().isspace() else m.group()
-            pos = m.end()
-        else:
-            yield text[pos]
-            pos += 1
+    for word, space, char in _ATOM.findall(text):
+        yield word or (" " if space else char)
+
+
+def _only(atom: str, marks: frozenset[str] | set[str] | str) -> bool:
+    # Atoms are single characters except Latin words, which are never marks.
+    return atom in marks if len(atom) == 1 else all(c in marks for c in atom)
 
 
 def units(text: str) -> list[str]:
@@ -227,14 +227,14 @@ def units(text: str) -> list[str]:
                 pending += atom
             else:
                 out.append(atom)
-        elif all(c in NO_START for c in atom) and not pending and out and out[-1] != " ":
+        elif not pending and out and out[-1] != " " and _only(atom, NO_START):
             out[-1] += atom
         elif pending:
             pending += atom
-            if not all(c in NO_END for c in atom):
+            if not _only(atom, NO_END):
                 out.append(pending)
                 pending = ""
-        elif all(c in NO_END for c in atom):
+        elif _only(atom, NO_END):
             pending = atom
         else:
             out.append(atom)
