@@ -75,6 +75,10 @@ def _collect(article: Article) -> list[Line]:
     return lines
 
 
+def _label(line: Line, text: str, reason: str) -> Line:
+    return Line(text, line.source_lines, None, line.blank_before, "label", reason)
+
+
 def _split_labels(lines: list[Line]) -> list[Line]:
     label_line = re.compile(str(_config()["label_line"]))
     label_prefix = re.compile(str(_config()["label_prefix"]))
@@ -84,37 +88,12 @@ def _split_labels(lines: list[Line]) -> list[Line]:
             result.append(line)
             continue
         if found := label_prefix.match(line.text):
-            result.append(
-                Line(
-                    found.group("label"),
-                    line.source_lines,
-                    None,
-                    line.blank_before,
-                    "label",
-                    "label.prefix",
-                )
-            )
-            result.append(
-                Line(
-                    found.group("rest"),
-                    line.source_lines,
-                    line.credit,
-                    0,
-                    "heading",
-                    "label.prefix",
-                )
-            )
+            result.append(_label(line, found.group("label"), "label.prefix"))
+            heading = found.group("rest")
+            result.append(Line(heading, line.source_lines, line.credit, 0, "heading",
+                               "label.prefix"))
         elif (found := label_line.match(line.text)) and not has_sentence_punct(line.text):
-            result.append(
-                Line(
-                    found.group("label"),
-                    line.source_lines,
-                    None,
-                    line.blank_before,
-                    "label",
-                    "label.line",
-                )
-            )
+            result.append(_label(line, found.group("label"), "label.line"))
         else:
             result.append(line)
     return result
