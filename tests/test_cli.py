@@ -97,3 +97,16 @@ def test_tei_input_renders_docx_and_pdf(tmp_path: Path) -> None:
     pdf = subprocess.run(["pdftotext", str(second / "corrected.pdf"), "-"], capture_output=True,
                          check=True).stdout.decode()
     assert "二〇二一年以来" in pdf.replace("\n", "")
+
+
+def test_convert_review_page_and_size_guard(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    page = tmp_path / "review.html"
+    big = ROOT / "seeds" / "000_8a8d1d953e3f51ef.txt"  # 17.9 kB: over a 0.015 MB guard
+    run = cli("convert", "--to", "tei", "--max-size", "0.015", "--review", str(page), "-o",
+              str(out), str(SEED_004), str(big))
+    assert run.returncode == 1
+    assert f"{big}: file too large" in run.stderr.decode()
+    html = page.read_text("utf-8")
+    assert "实施“新兴甯州”行动" in html and "宏伟蓝图" not in html
+    assert (out / "004_7463d6c868df6b1f.tei.xml").exists()

@@ -6,6 +6,7 @@ Exit codes: 0 all done, 1 some inputs failed (or invalid TEI), 2 usage error,
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -229,6 +230,17 @@ def convert(
             "newsarchive.toml, else archive).",
         ),
     ] = None,
+    review_page: Annotated[
+        Path | None,
+        typer.Option(
+            "--review",
+            help="Also write an HTML review page of every edit (see `newsarchive review`).",
+        ),
+    ] = None,
+    max_size: Annotated[
+        float | None,
+        typer.Option("--max-size", help="Refuse inputs larger than this many MB (default 20)."),
+    ] = None,
 ) -> None:
     """Convert scraped articles into TEI-XML, DOCX and PDF editions under OUTPUT,
     mirroring the input tree, in parallel, skipping what is already done."""
@@ -268,6 +280,10 @@ def convert(
         pick(pdfa, cfg.pdfa, "1b"),
     )
     options = apply_config(options, cfg)
+    if max_size is not None:
+        if max_size <= 0:
+            raise UsageError("--max-size must be a positive number of MB")
+        options = dataclasses.replace(options, max_bytes=int(max_size * 1024 * 1024))
     root = pick(root, cfg.archive_root, Path("archive"))
     shard_spec = parse_shard(shard) if shard else None
     inputs, notes = collect_inputs(paths, recursive, exclude=output)
@@ -306,9 +322,12 @@ def convert(
         display.note(note)
 
     deposit_errors: list[str] = []
+    reviewable: list[str] = []
 
     def on_result(result: Result) -> None:
         display.result(result)
+        if review_page is not None and result.status != "failed" and result.input != "-":
+            reviewable.append(result.input)
         if deposit and result.status != "failed":  # convert --deposit
             from newsarchive.archive.cli import deposit_one
 
@@ -329,6 +348,13 @@ def convert(
     for note in summary.notes[len(notes) :]:
         display.note(note)
     display.summary(summary, output)
+    if review_page is not None and reviewable:
+        from newsarchive.fsio import atomic_write_bytes
+        from newsarchive.review import render_review, review_inputs
+
+        done, failures = review_inputs(sorted(reviewable), options)
+        atomic_write_bytes(review_page, render_review(done, failures).encode("utf-8"))
+        display.note(f"review page of {len(done)} input(s): {review_page}")
     if json_summary:
         data = {"output": str(output), "report": str(report) if report else None}
         data.update(summary.to_json())
