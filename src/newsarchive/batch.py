@@ -29,7 +29,7 @@ from newsarchive import __version__
 from newsarchive.errors import InputError, NewsarchiveError, UsageError
 from newsarchive.fsio import atomic_write_bytes, atomic_write_many
 from newsarchive.options import Options
-from newsarchive.pipeline import normalize_bytes, normalize_file, render_all
+from newsarchive.pipeline import input_stem, normalize_bytes, normalize_file, render_all
 
 # Editor back-ups and temporary files a scrape folder collects; never articles.
 _SKIP_SUFFIXES = ("~", ".swp", ".swo", ".bak", ".tmp", ".part", ".orig", ".DS_Store")
@@ -39,7 +39,6 @@ STATE_PREFIX = ".newsarchive-state"
 STATE_NAME = STATE_PREFIX + ".jsonl"
 # Options that do not change the bytes of an edition, so changing them redoes nothing.
 _NOT_IN_FINGERPRINT = frozenset({"archive_root", "metadata_overrides", "max_bytes"})
-_STEM_SUFFIXES = (".tei.xml", ".txt", ".text", ".xml", ".tei")  # as pipeline.output_stem
 
 Status = Literal["converted", "skipped", "failed"]
 
@@ -245,12 +244,7 @@ def output_collisions(inputs: list[Input]) -> dict[str, str]:
     owners: dict[tuple[str, str], str] = {}
     clashes: dict[str, str] = {}
     for item in sorted(inputs, key=lambda i: i.path):
-        name = item.name
-        for suffix in _STEM_SUFFIXES:
-            if name.lower().endswith(suffix):
-                name = name[: -len(suffix)]
-                break
-        slot = (item.relative_dir.as_posix(), name)
+        slot = (item.relative_dir.as_posix(), input_stem(item.name))
         if slot in owners:
             clashes[item.path] = owners[slot]
         else:

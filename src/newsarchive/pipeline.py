@@ -76,6 +76,19 @@ def render(article: Article, fmt: str, options: Options, tei: bytes | None = Non
     raise ValueError(f"unknown format {fmt!r}")
 
 
+STEM_SUFFIXES = (".tei.xml", ".txt", ".text", ".xml", ".tei")
+
+
+def input_stem(name: str) -> str:
+    """The file name without the suffix of a scraped text or TEI input: what outputs are
+    named after."""
+    name = Path(name).name
+    for suffix in STEM_SUFFIXES:
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
 def output_stem(
     article: Article, input_name: str | None = None, numbered: bool | None = None
 ) -> str:
@@ -83,11 +96,7 @@ def output_stem(
 
     ``input_name`` is the file the user gave; it differs from the article's source file
     when the input is a (corrected) TEI edition of it."""
-    name = Path(input_name or article.metadata.source_file or "article").name
-    for suffix in (".tei.xml", ".txt", ".text", ".xml", ".tei"):
-        if name.lower().endswith(suffix):
-            name = name[: -len(suffix)]
-            break
+    name = input_stem(input_name or article.metadata.source_file or "article")
     md = article.metadata
     if numbered is None:
         numbered = md.article_count > 1
