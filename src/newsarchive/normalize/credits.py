@@ -204,12 +204,11 @@ def strip_trailing_credits(text: str, original: str) -> tuple[str, list[Found]]:
         elif editors := match_editors(inner, inner_original):
             found = editors
             found.rule = "credit.trailing-editor"
-        elif names := names_in(inner):
+        elif names_in(inner):
             found = Found(
                 "credit.trailing-author",
                 authors=[inner_original[m.start() : m.end()] for m in _SEPARATORS.finditer(inner)],
             )
-            del names
         elif byline := match_byline(inner, inner_original):
             found = byline
             found.rule = "credit.trailing-byline"
