@@ -1,7 +1,27 @@
 #!/usr/bin/env bash
-# Install (if needed) and run the whole test suite, then lint.
+# Install what the tests need (the Debian packages of the real clients that check the
+# outputs, when run as root on Debian; newsarchive with its test tools), then run the tests
+# (pytest) and lint (ruff).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  # poppler (pdftotext/pdffonts/pdftoppm), qpdf, PDFBox preflight (PDF/A) + Java,
+  # LibreOffice writer (second DOCX reader), jing (TEI), pandoc and chromium (review page),
+  # the UMing font and the sRGB ICC profile the PDFs embed.
+  packages="python3-venv poppler-utils qpdf fonts-arphic-uming icc-profiles-free
+    libreoffice-writer-nogui libpdfbox2-java default-jre-headless libactivation-java
+    libjaxb-api-java jing pandoc chromium"
+  # shellcheck disable=SC2086
+  if ! dpkg-query -W -f='${Status}\n' $packages 2>/dev/null | grep -qv 'install ok installed' \
+      && [ "$(dpkg-query -W -f='${Status}\n' $packages 2>/dev/null | wc -l)" -eq "$(echo $packages | wc -w)" ]; then
+    : # all installed already
+  else
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $packages >/dev/null
+  fi
+fi
 bash scripts/setup.sh
 .venv/bin/python -m pytest -q
-.venv/bin/ruff check src tests benchmarks
+.venv/bin/ruff check src tests benchmarks scripts
