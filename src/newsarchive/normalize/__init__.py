@@ -1,8 +1,10 @@
 """Normalisation: each step is a pure function over the Article, in this order.
 
 characters -> pinyin -> script -> chrome -> split (one page, several stories) -> credits ->
-title -> segment -> punctuation -> sidecar. Script comes early so that every later rule sees
-one script; credits come after the split so each story keeps its own credits.
+title -> segment -> punctuation -> target script -> sidecar. Script comes early so that every
+later rule sees one script, Simplified (the rules are written in it), whatever the target; a
+Traditional target is reached at the end. Credits come after the split so each story keeps
+its own credits.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from newsarchive.normalize.chrome import strip_chrome
 from newsarchive.normalize.credits import extract_credits
 from newsarchive.normalize.pinyin import remove_pinyin
 from newsarchive.normalize.punctuation import unify_punctuation
-from newsarchive.normalize.script import unify_script
+from newsarchive.normalize.script import to_target_script, unify_script, working_script
 from newsarchive.normalize.segment import segment
 from newsarchive.normalize.sidecar import apply_sidecar
 from newsarchive.normalize.split import split_page
@@ -31,6 +33,7 @@ STEPS = (
     "title",
     "segment",
     "punctuation",
+    "target script",
     "sidecar",
 )
 
@@ -40,7 +43,7 @@ def normalize(
 ) -> list[Article]:
     page = clean_characters(article)
     page = remove_pinyin(page)
-    page = unify_script(page, options.script)
+    page = unify_script(page, working_script(options.script))
     page = strip_chrome(page)
     stories: list[Article] = []
     for story in split_page(page):
@@ -49,7 +52,8 @@ def normalize(
         story = segment(story)
         if options.punctuation == "fix":
             story = unify_punctuation(story)
-        if sidecar:
+        story = to_target_script(story, options.script)
+        if sidecar:  # the user's own values, verbatim: after the script conversion
             story = apply_sidecar(story, sidecar)
         if not any(b.text and b.kind in ("paragraph", "figure") for b in story.blocks):
             continue  # headings, chrome or credits only: no article text to keep

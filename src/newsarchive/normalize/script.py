@@ -9,11 +9,13 @@ never the phrase ones (tw2sp…), which rewrite words.
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import replace
 from functools import cache
 
 import opencc
 
-from newsarchive.model import Article, Block, Edit
+from newsarchive.model import Article, Block, Credit, Edit, Metadata
 from newsarchive.normalize._lines import HAN_RE
 
 STEP = "script"
@@ -99,3 +101,99 @@ def unify_script(article: Article, target: str = "hans") -> Article:
         )
     )
     return article.evolve(metadata=metadata, blocks=blocks, edits=edits)
+
+
+# The script every rule runs in: rules and word lists are written in Simplified, so a
+# Traditional target is reached by normalising a Simplified working text and converting it
+# at the end (``to_target_script``), never by matching rules against Traditional text.
+WORKING = "hans"
+
+
+def working_script(target: str) -> str:
+    """The script the rules see for a given target: Simplified unless the user keeps the
+    source script untouched."""
+    return WORKING if target in TARGETS else target
+
+
+def learned_characters(source_text: str) -> dict[str, str]:
+    """Simplified -> Traditional characters as the source itself printed them.
+
+    Built from a character-aligned t2s shadow of each source line; a Simplified character
+    the source prints in two forms (发: 發/髮; 于: 于/於) is left out, so OpenCC's phrase
+    dictionary decides it. Linear in the source."""
+    pairs: dict[str, Counter[str]] = {}
+    t2s = converter("t2s").convert
+    for line in source_text.splitlines():
+        if not HAN_RE.search(line):
+            continue
+        shadow = t2s(line)
+        if len(shadow) != len(line):
+            continue
+        for simple, original in zip(shadow, line, strict=True):
+            # Unchanged characters count too: a source printing 于 keeps 于 (s2t: 於).
+            if simple != original or HAN_RE.match(original):
+                pairs.setdefault(simple, Counter())[original] += 1
+    return {s: next(iter(c)) for s, c in pairs.items() if len(c) == 1}
+
+
+def _to_target(text: str, convert: object, learned: dict[str, str]) -> str:
+    converted: str = convert(text)  # type: ignore[operator]
+    if not learned or len(converted) != len(text):
+        return converted
+    return "".join(learned.get(a, b) for a, b in zip(text, converted, strict=True))
+
+
+def to_target_script(article: Article, target: str) -> Article:
+    """Convert the normalised (Simplified working) article into the target script.
+
+    A Traditional source converted back keeps its own characters where the source shows
+    them unambiguously (learned from the source lines); elsewhere OpenCC s2t decides."""
+    if target not in TARGETS or target == WORKING:
+        return article
+    config, language = TARGETS[target]
+    convert = converter(config).convert
+    learned = (
+        learned_characters(article.source_text)
+        if article.metadata.source_script == language
+        else {}
+    )
+    edits: list[Edit] = []
+    blocks: list[Block] = []
+    total = 0
+    for block in article.blocks:
+        converted = _to_target(block.text, convert, learned)
+        if converted != block.text:
+            total += changed_han(block.text, converted)
+            line = block.source_lines[0] if block.source_lines else None
+            edits.append(Edit(STEP, f"opencc.{config}", "convert", block.text, converted, line))
+        blocks.append(replace(block, text=converted))
+    metadata = _metadata_to_target(article.metadata, lambda t: _to_target(t, convert, learned))
+    metadata = metadata.with_field("language", language, "derived")
+    edits.append(
+        Edit(
+            STEP,
+            f"opencc.{config}",
+            "metadata",
+            f"{WORKING} working text -> {language}",
+            f"{total} characters converted",
+        )
+    )
+    return article.evolve(metadata=metadata, blocks=blocks, edits=edits)
+
+
+def _metadata_to_target(md: Metadata, convert: object) -> Metadata:
+    def c(value: str | None) -> str | None:
+        return convert(value) if value else value  # type: ignore[operator]
+
+    return replace(
+        md,
+        title=c(md.title),
+        subtitle=c(md.subtitle),
+        authors=tuple(c(a) or a for a in md.authors),
+        author_affiliation=c(md.author_affiliation),
+        credits=tuple(
+            Credit(c(x.name) or x.name, x.role, c(x.label) or x.label) for x in md.credits
+        ),
+        newspaper=c(md.newspaper),
+        section=c(md.section),
+    )
