@@ -35,6 +35,7 @@ class Line:
     blank_before: int  # blank lines between this line and the previous non-empty one
     kind: str = ""  # body | heading | figure | label
     reason: str = ""
+    original: str = ""  # the line as printed, where a rule cut a marker off it
 
 
 @cache
@@ -76,7 +77,7 @@ def _collect(article: Article) -> list[Line]:
 
 
 def _label(line: Line, text: str, reason: str) -> Line:
-    return Line(text, line.source_lines, None, line.blank_before, "label", reason)
+    return Line(text, line.source_lines, None, line.blank_before, "label", reason, line.text)
 
 
 def _split_labels(lines: list[Line]) -> list[Line]:
@@ -90,8 +91,9 @@ def _split_labels(lines: list[Line]) -> list[Line]:
         if found := label_prefix.match(line.text):
             result.append(_label(line, found.group("label"), "label.prefix"))
             heading = found.group("rest")
-            result.append(Line(heading, line.source_lines, line.credit, 0, "heading",
-                               "label.prefix"))
+            result.append(
+                Line(heading, line.source_lines, line.credit, 0, "heading", "label.prefix")
+            )
         elif (found := label_line.match(line.text)) and not has_sentence_punct(line.text):
             result.append(_label(line, found.group("label"), "label.line"))
         else:
@@ -278,7 +280,12 @@ def segment(article: Article) -> Article:
                     )
                 )
             flush()
-            edits.append(Edit(STEP, line.reason, "classify", line.text, line.kind, first_line))
+            # The printed form (with its ">>>" marker) is what the edit records as affected.
+            edits.append(
+                Edit(
+                    STEP, line.reason, "classify", line.original or line.text, line.kind, first_line
+                )
+            )
             blocks.append(Block(line.kind, line.text, line.source_lines))  # type: ignore[arg-type]
         index += 1
     flush()
