@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -62,6 +63,7 @@ def load_baseline() -> dict[str, dict[str, int]]:
 
 
 def main() -> int:
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `| head` ends quietly
     parser = argparse.ArgumentParser()
     parser.add_argument("--suite", choices=SUITES, action="append")
     parser.add_argument("--update", action="store_true", help="raise the baseline")
