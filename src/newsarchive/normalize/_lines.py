@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -47,3 +48,24 @@ def is_heading_like(text: str, max_len: int = 40) -> bool:
 def ends_terminal(text: str) -> bool:
     stripped = text.rstrip()
     return bool(stripped) and stripped[-1] in TERMINAL
+
+
+def display_width(text: str) -> int:
+    """Columns a terminal dump (w3m, lynx) gives ``text``: wide and ambiguous-width characters
+    (Han, full-width and CJK punctuation, curly quotes) take two, everything else one."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in text)
+
+
+def indent_width(raw: str) -> int:
+    """Columns of leading whitespace of a raw source line (U+3000 counts two, a tab four)."""
+    width = 0
+    for ch in raw:
+        if ch == "\u3000":
+            width += 2
+        elif ch == "\t":
+            width += 4
+        elif ch.isspace():
+            width += 1
+        else:
+            break
+    return width

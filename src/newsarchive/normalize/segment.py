@@ -1,30 +1,41 @@
 """Step: lines -> typed blocks. Classify headings, captions and labels; rejoin broken lines;
 lift captions that cut a sentence out of it.
 
-Signals (measured on the seeds, written for any paper): body text has sentence
-punctuation; headings and captions are short and have none; a paper sets a two-part heading
-either on one line with a space ("5个支柱产业党建联盟 激活高质量发展红色引擎") or on two
-adjacent lines; captions sit apart (several blank lines above, or stacked before the body),
-carry a photographer, or describe an event. A body line that does not end a sentence
-continues on the next body line, across blank lines and across any caption in between.
+Signals (measured on the seeds and on real dumps, written for any paper): body text has
+sentence punctuation; headings and captions are short and have none; a paper sets a
+two-part heading either on one line with a space ("5个支柱产业党建联盟 激活高质量发展红色引擎")
+or on two adjacent lines; captions sit apart (several blank lines above, or stacked before
+the body), open with a figure mark (▲, 图①：, 图为), carry a photographer, or describe an
+event. A body line that does not end a sentence continues on the next body line, across
+blank lines and across any caption in between.
+
+Hard-wrapped pages (terminal dumps at 64/80 columns, pdftotext columns) are rejoined first,
+from the page's own layout: its wrap width (lines of about that width were wrapped, even
+when the wrap fell right after a full stop) and its paragraph indents (an indented line
+opens a paragraph). A line that starts with a comma or full stop always continues.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 from newsarchive.model import Article, Block, Edit
 from newsarchive.normalize._lines import (
     HAN,
+    display_width,
     ends_terminal,
+    han_count,
     has_sentence_punct,
+    indent_width,
+    is_heading_like,
     load_data,
 )
 
 STEP = "segment"
 _INNER_SPACE = re.compile(f"[{HAN}“”\"'‘’》」』）)0-9A-Za-z][ ][{HAN}“”\"'‘’《「『（(0-9A-Za-z]")
+_SENTENCE_END = set("。！？!?")
 
 
 @dataclass
@@ -33,9 +44,22 @@ class Line:
     source_lines: tuple[int, ...]
     credit: str | None
     blank_before: int  # blank lines between this line and the previous non-empty one
-    kind: str = ""  # body | heading | figure | label
+    kind: str = ""  # body | heading | figure | label | line | credit
     reason: str = ""
+    indent: int = 0  # columns of indentation of its first source line
+    last_indent: int = 0  # ... and of its last one
+    width: int = 0  # display columns of its last physical line, indentation included
     original: str = ""  # the line as printed, where a rule cut a marker off it
+
+
+@dataclass
+class Page:
+    """The layout of a page's text lines: whether it is hard-wrapped, at what width."""
+
+    wrapped: bool = False
+    width: int = 0
+    indents: bool = False  # paragraphs open with an indent (relative to the lines around)
+    rows: list[tuple[int, int]] = field(default_factory=list)  # (index, width) of wrapped lines
 
 
 @cache
@@ -45,6 +69,20 @@ def _config() -> dict[str, object]:
 
 def _int(name: str) -> int:
     return int(_config()[name])  # type: ignore[call-overload]
+
+
+def _float(name: str) -> float:
+    return float(_config()[name])  # type: ignore[arg-type]
+
+
+@cache
+def _pattern(name: str) -> re.Pattern[str]:
+    return re.compile(str(_config()[name]))
+
+
+@cache
+def _chars(name: str) -> frozenset[str]:
+    return frozenset(str(_config()[name]))
 
 
 def is_body_text(text: str) -> bool:
@@ -59,30 +97,209 @@ def _has_cue(text: str) -> bool:
     return any(cue in text for cue in _config()["caption_cues"])  # type: ignore[union-attr]
 
 
-def _collect(article: Article) -> list[Line]:
+def starts_continuation(text: str) -> bool:
+    """A line that opens with a comma, full stop, closing quote… only continues another."""
+    return bool(text) and text[0] in _chars("continuation_start")
+
+
+def is_dangling(text: str) -> bool:
+    """A line made only of closing punctuation ("。"): the end of the line before."""
+    stripped = text.strip()
+    return bool(stripped) and all(ch in _chars("continuation_start") for ch in stripped)
+
+
+def is_caption_start(text: str) -> bool:
+    return bool(_pattern("caption_prefix").match(text))
+
+
+# --- Lines, as they reach the step ---------------------------------------------------------
+
+
+def _restore_punctuation(article: Article) -> tuple[list[Block], list[Edit]]:
+    """Lines holding only closing punctuation ("。" after a wrap) that an earlier step took
+    for decoration: they end a sentence, so they go back where they were."""
+    blocks = list(article.blocks)
+    numbers = [n for b in blocks for n in b.source_lines]
+    if not numbers:
+        return blocks, []
+    first, last = min(numbers), max(numbers)
+    present = set(numbers)
+    edits: list[Edit] = []
+    restored: list[Block] = []
+    for edit in article.provenance:
+        if (
+            edit.action == "remove"
+            and edit.step not in (STEP, "characters")
+            and edit.line is not None
+            and first < edit.line < last
+            and edit.line not in present
+            and len(edit.text.strip()) <= 3
+            and is_dangling(edit.text)
+        ):
+            present.add(edit.line)
+            restored.append(Block("line", edit.text.strip(), (edit.line,)))
+            edits.append(Edit(STEP, "text.restore-punctuation", "restore", edit.text.strip(),
+                              f"closing punctuation removed by {edit.step}/{edit.rule}",
+                              edit.line))
+    for block in restored:
+        line = block.source_lines[0]
+        at = next((i for i, b in enumerate(blocks)
+                   if b.source_lines and b.source_lines[0] > line), len(blocks))
+        blocks.insert(at, block)
+    return blocks, edits
+
+
+def _collect(article: Article, blocks: list[Block]) -> list[Line]:
+    raw = article.source_text.split("\n") if article.source_text else []
     lines: list[Line] = []
     blanks = 0
-    for block in article.blocks:
+    for block in blocks:
         if not block.text:
             blanks += 1
             continue
-        if block.kind != "line":  # already typed (e.g. by a TEI reader): keep as is
-            lines.append(
-                Line(block.text, block.source_lines, block.credit, blanks, block.kind, "typed")
-            )
-        else:
-            lines.append(Line(block.text, block.source_lines, block.credit, blanks))
+        number = block.source_lines[0] if block.source_lines else 0
+        source = raw[number - 1] if 0 < number <= len(raw) else ""
+        indent = indent_width(source) if block.text[:1] in source else 0
+        width = indent + display_width(block.text)
+        kind, reason = ("", "") if block.kind == "line" else (block.kind, "typed")
+        lines.append(Line(block.text, block.source_lines, block.credit, blanks, kind, reason,
+                          indent, indent, width))
         blanks = 0
     return lines
 
 
+# --- Hard-wrapped pages ---------------------------------------------------------------------
+
+
+def _text_line(line: Line) -> bool:
+    return not line.kind and han_count(line.text) >= 4
+
+
+def _profile(lines: list[Line]) -> Page:
+    texts = [ln for ln in lines if _text_line(ln)]
+    rows = [
+        (i, ln.width)
+        for i, ln in enumerate(lines[:-1])
+        if _text_line(ln) and lines[i + 1].blank_before == 0 and not ends_terminal(ln.text)
+        and not lines[i + 1].kind
+    ]
+    if len(rows) < _int("wrap_min_lines") or len(rows) < _float("wrap_min_share") * len(texts):
+        return Page()
+    widths = sorted(w for _, w in rows)
+    width = widths[int(0.7 * (len(widths) - 1))]
+    near = sum(1 for w in widths if abs(w - width) <= _int("wrap_slack"))
+    if near < _float("wrap_cluster_share") * len(widths):
+        return Page()
+    base = min(ln.indent for ln in texts)
+    indented = sum(1 for ln in texts if ln.indent > base)
+    return Page(True, width, 2 <= indented <= 0.7 * len(texts), rows)
+
+
+def _local_width(page: Page, index: int) -> int:
+    window = _int("width_window")
+    near = sorted(w for i, w in page.rows if abs(i - index) <= window)
+    if len(near) < 3:
+        return page.width
+    return near[int(0.7 * (len(near) - 1))]
+
+
+def _full(line: Line, width: int) -> bool:
+    return line.width >= width - _int("full_slack")
+
+
+def _short_first(line: Line, width: int) -> bool:
+    """Short of the wrap width by about a paragraph indent (pdftotext drops the indent)."""
+    low, high = (int(x) for x in _config()["first_line_short"])  # type: ignore[attr-defined]
+    return low <= width - line.width <= high
+
+
+def _merge_rule(a: Line, b: Line, page: Page, width: int) -> str | None:
+    """The rule that joins adjacent lines ``a`` and ``b`` (no blank line between), or None."""
+    if a.kind or b.kind or b.blank_before:
+        return None
+    if starts_continuation(b.text):
+        return "join.continuation-punct"
+    if not page.wrapped or is_caption_start(b.text) or _is_marked_heading(b.text):
+        return None
+    if page.indents and b.indent > a.last_indent:
+        return None  # an indented line opens a paragraph
+    if is_caption_start(a.text):  # a caption wraps until its sentence ends
+        return None if ends_terminal(a.text) else "join.wrapped-caption"
+    if _full(a, width):
+        if ends_terminal(a.text):
+            if is_heading_like(b.text) and not _full(b, width):
+                return None  # a short line after a closed sentence: a heading
+            if not page.indents and _short_first(b, width) and not ends_terminal(b.text):
+                return None  # the next paragraph's first line, short by its indent
+        if (
+            not has_sentence_punct(a.text)
+            and not a.source_lines[1:]
+            and a.blank_before == 0
+            and not has_sentence_punct(b.text)
+        ):
+            return None  # two unpunctuated full-width lines: a wrapped heading or a nav run
+        return "join.wrapped"
+    if ends_terminal(a.text):
+        return None
+    if has_sentence_punct(a.text) and not is_heading_like(b.text):
+        return "join.wrapped"  # broke early before a long word or number
+    if (
+        not a.source_lines[1:]
+        and ((page.indents and a.indent > 0) or (not page.indents and _short_first(a, width)))
+        and has_sentence_punct(b.text)
+    ):
+        return "join.wrapped-first-line"  # a paragraph's first line, indented
+    return None
+
+
+def _merge_wrapped(lines: list[Line], page: Page, edits: list[Edit]) -> list[Line]:
+    merged: list[Line] = []
+    for index, line in enumerate(lines):
+        previous = merged[-1] if merged else None
+        rule = None
+        if previous is not None:
+            rule = _merge_rule(previous, line, page, _local_width(page, index))
+        if previous is None or rule is None:
+            merged.append(line)
+            continue
+        edits.append(Edit(STEP, rule, "join", f"{previous.text[-8:]}\n{line.text[:8]}",
+                          f"{previous.text[-8:]}{line.text[:8]}",
+                          line.source_lines[0] if line.source_lines else None))
+        previous.text = _glue(previous.text, line.text)
+        previous.source_lines += line.source_lines
+        previous.width = line.width
+        previous.last_indent = line.indent
+    return merged
+
+
+# --- Labels, captions, headings -------------------------------------------------------------
+
+
+def _is_marked_heading(text: str) -> bool:
+    return (
+        len(text) > 1
+        and text[0] in _chars("heading_marks")
+        and not any(ch in _SENTENCE_END for ch in text)
+        and len(text) <= _int("heading_max_len")
+    )
+
+
 def _label(line: Line, text: str, reason: str) -> Line:
-    return Line(text, line.source_lines, None, line.blank_before, "label", reason, line.text)
+    return Line(text, line.source_lines, None, line.blank_before, "label", reason,
+                original=line.text)
+
+
+def _is_label_line(text: str) -> bool:
+    found = _pattern("label_line").match(text)
+    if not found or has_sentence_punct(text):
+        return False
+    # "《诫子诗》" is a book title, not a label followed by a marker
+    return not (text.endswith("》") and text.count("《") >= text.count("》"))
 
 
 def _split_labels(lines: list[Line]) -> list[Line]:
-    label_line = re.compile(str(_config()["label_line"]))
-    label_prefix = re.compile(str(_config()["label_prefix"]))
+    label_line = _pattern("label_line")
+    label_prefix = _pattern("label_prefix")
     result: list[Line] = []
     for line in lines:
         if line.kind:
@@ -91,14 +308,57 @@ def _split_labels(lines: list[Line]) -> list[Line]:
         if found := label_prefix.match(line.text):
             result.append(_label(line, found.group("label"), "label.prefix"))
             heading = found.group("rest")
-            result.append(
-                Line(heading, line.source_lines, line.credit, 0, "heading", "label.prefix")
-            )
-        elif (found := label_line.match(line.text)) and not has_sentence_punct(line.text):
+            result.append(Line(heading, line.source_lines, line.credit, 0, "heading",
+                               "label.prefix"))
+        elif _is_label_line(line.text) and (found := label_line.match(line.text)):
             result.append(_label(line, found.group("label"), "label.line"))
         else:
             result.append(line)
     return result
+
+
+def _mark_furniture(lines: list[Line]) -> None:
+    """Lines whose kind their own form decides: caption marks, photographer lines, caption
+    block headers, stacked sidebar labels, marked headings, datelines."""
+    stacked = _int("stacked_label_max")
+    in_caption_block = False
+    for i, line in enumerate(lines):
+        if line.kind:
+            in_caption_block = in_caption_block and line.kind == "figure"
+            continue
+        text = line.text
+        if in_caption_block and line.blank_before > 1:
+            in_caption_block = False
+        if _pattern("caption_block_header").match(text):
+            line.kind, line.reason = "drop", "caption.block-header"
+            in_caption_block = True
+        elif _pattern("photographer_line").match(text) and len(text) <= 30:
+            line.kind, line.reason = "credit", "caption.photographer-line"
+        elif is_caption_start(text) or in_caption_block:
+            line.kind, line.reason = "figure", (
+                "caption.mark" if is_caption_start(text) else "caption.block")
+        elif _pattern("caption_suffix").search(text) and len(text) <= 2 * _int("caption_max_len"):
+            line.kind, line.reason = "figure", "caption.picture-word"
+        elif _is_marked_heading(text):
+            line.kind, line.reason = "heading", "heading.marked"
+        elif _pattern("dateline_line").match(text):
+            line.kind, line.reason = "dateline", "dateline.alone"
+        elif len(text) <= stacked and not has_sentence_punct(text) and (
+            _stack_neighbour(lines, i - 1, stacked) or _stack_neighbour(lines, i, stacked)
+        ):
+            line.kind, line.reason = "label", "label.stacked"
+
+
+def _stack_neighbour(lines: list[Line], index: int, stacked: int) -> bool:
+    """``lines[index]`` and ``lines[index + 1]`` are two very short Han-only lines set one
+    under the other (no blank line between)."""
+    if not 0 <= index < len(lines) - 1 or lines[index + 1].blank_before:
+        return False
+    return all(
+        len(ln.text) <= stacked and han_count(ln.text) == len(ln.text)
+        and ln.kind in ("", "label")
+        for ln in lines[index : index + 2]
+    )
 
 
 def _classify(lines: list[Line]) -> None:
@@ -127,9 +387,7 @@ def _classify(lines: list[Line]) -> None:
             ):
                 line.kind, line.reason = "figure", "caption.interrupts-sentence"
             continue
-        if line.credit:
-            line.kind, line.reason = "figure", "caption.photographer"
-        elif previous is not None and previous.kind == "label":
+        if previous is not None and previous.kind == "label":
             line.kind, line.reason = "heading", "heading.after-label"
         elif (
             following is not None
@@ -169,6 +427,55 @@ def _classify(lines: list[Line]) -> None:
             line.kind, line.reason = "heading", "heading.short-line"
 
 
+def _short_sentence(line: Line) -> bool:
+    text = line.text
+    return (
+        line.kind == "body"
+        and len(text) <= _int("caption_max_len")
+        and text[-1] in _SENTENCE_END
+        and not any(ch in _SENTENCE_END for ch in text[:-1])
+    )
+
+
+def _mark_galleries(lines: list[Line]) -> None:
+    """A run of one-sentence lines among credited captions is a gallery: all captions."""
+    start = 0
+    while start < len(lines):
+        end = start
+        while end < len(lines) and (lines[end].kind == "figure" or _short_sentence(lines[end])):
+            end += 1
+        run = lines[start:end]
+        credited = sum(1 for ln in run if ln.kind == "figure" and ln.credit)
+        figures = sum(1 for ln in run if ln.kind == "figure")
+        if len(run) >= 3 and credited >= 2 and figures >= 0.4 * len(run):
+            for line in run:
+                if line.kind == "body":
+                    line.kind, line.reason = "figure", "caption.gallery"
+        start = max(end, start + 1)
+
+
+def _caption_like(line: Line) -> bool:
+    return bool(
+        line.credit
+        or is_caption_start(line.text)
+        or _pattern("caption_suffix").search(line.text)
+    )
+
+
+def _dedupe_captions(lines: list[Line], edits: list[Edit]) -> list[Line]:
+    """A caption printed twice (image alt text, then the caption): keep one, record the other."""
+    result: list[Line] = []
+    for line in lines:
+        twin = next((ln for ln in result[-2:] if ln.text == line.text), None)
+        if twin is not None and not line.kind and _caption_like(line):
+            edits.append(Edit(STEP, "caption.printed-twice", "remove", line.text,
+                              "the same caption printed again",
+                              line.source_lines[0] if line.source_lines else None))
+            continue
+        result.append(line)
+    return result
+
+
 def _glue(left: str, right: str) -> str:
     """Join two pieces of one sentence; only Latin words need a space between them."""
     if (
@@ -185,27 +492,50 @@ def _glue(left: str, right: str) -> str:
     return left + right
 
 
+def _photographer(text: str) -> str:
+    found = _pattern("photographer_line").match(text)
+    if not found:
+        return text
+    return (found.group("who") + (found.group("agency") or "")).strip()
+
+
 def segment(article: Article) -> Article:
-    lines = _split_labels(_collect(article))
-    _classify(lines)
     edits: list[Edit] = []
+    source_blocks, restored = _restore_punctuation(article)
+    edits += restored
+    lines = _collect(article, source_blocks)
+    page = _profile(lines)
+    lines = _merge_wrapped(lines, page, edits)
+    lines = _split_labels(lines)
+    lines = _dedupe_captions(lines, edits)
+    _mark_furniture(lines)
+    _classify(lines)
+    _mark_galleries(lines)
     blocks: list[Block] = []
     paragraph: Line | None = None
-    pending: list[Line] = []  # figures lifted out of the open paragraph
+    pending: list[Line] = []  # figures and labels lifted out of the open paragraph
+    dateline: Line | None = None  # a dateline alone on its line, waiting for its paragraph
 
     def flush() -> None:
         nonlocal paragraph
         if paragraph is not None:
             blocks.append(Block("paragraph", paragraph.text, paragraph.source_lines))
             paragraph = None
-        for figure in pending:
-            blocks.append(Block("figure", figure.text, figure.source_lines, figure.credit))
+        for lifted in pending:
+            blocks.append(Block(lifted.kind, lifted.text, lifted.source_lines,  # type: ignore[arg-type]
+                                lifted.credit))
         pending.clear()
+
+    def open_sentence() -> bool:
+        return paragraph is not None and not ends_terminal(paragraph.text)
 
     index = 0
     while index < len(lines):
         line = lines[index]
         first_line = line.source_lines[0] if line.source_lines else None
+        if dateline is not None and line.kind != "body":
+            blocks.append(Block("paragraph", dateline.text, dateline.source_lines))
+            dateline = None
         if line.reason.startswith("heading.two-line-first"):
             second = lines[index + 1]
             flush()
@@ -223,8 +553,23 @@ def segment(article: Article) -> Article:
             )
             index += 2
             continue
-        if line.kind == "body":
-            if paragraph is not None and not ends_terminal(paragraph.text):
+        if line.kind == "drop":
+            edits.append(Edit(STEP, line.reason, "remove", line.text, "", first_line))
+        elif line.kind == "dateline":
+            flush()
+            edits.append(Edit(STEP, line.reason, "classify", line.text, "dateline", first_line))
+            dateline = line
+        elif line.kind == "body" and dateline is not None:
+            flush()
+            edits.append(Edit(STEP, "join.dateline", "join", f"{dateline.text}\n{line.text[:8]}",
+                              f"{dateline.text}{line.text[:8]}", first_line))
+            paragraph = Line(dateline.text + line.text, dateline.source_lines + line.source_lines,
+                             None, 0, "body")
+            dateline = None
+        elif line.kind == "body":
+            if paragraph is not None and (
+                not ends_terminal(paragraph.text) or starts_continuation(line.text)
+            ):
                 tail, head = paragraph.text[-1], line.text[0]
                 # A doubled character at the break (优势”指|指成拳”) or a wide gap with no
                 # caption in it may be a real paragraph break or damage: an archivist looks.
@@ -241,16 +586,16 @@ def segment(article: Article) -> Article:
                         doubtful,
                     )
                 )
-                for figure in pending:
-                    figure_line = figure.source_lines[0] if figure.source_lines else None
+                for lifted in pending:
+                    lifted_line = lifted.source_lines[0] if lifted.source_lines else None
                     edits.append(
                         Edit(
                             STEP,
-                            "caption.lift",
+                            "caption.lift" if lifted.kind == "figure" else "label.lift",
                             "lift",
-                            figure.text,
-                            "figure after the paragraph",
-                            figure_line,
+                            lifted.text,
+                            f"{lifted.kind} after the paragraph",
+                            lifted_line,
                         )
                     )
                 paragraph = Line(
@@ -259,15 +604,21 @@ def segment(article: Article) -> Article:
             else:
                 flush()
                 paragraph = line
+        elif line.kind == "credit":
+            _attach_credit(line, blocks, pending, edits)
         elif line.kind == "figure":
             edits.append(Edit(STEP, line.reason, "classify", line.text, "figure", first_line))
-            if paragraph is not None and not ends_terminal(paragraph.text):
+            if open_sentence():
                 pending.append(line)
             else:
                 flush()
                 blocks.append(Block("figure", line.text, line.source_lines, line.credit))
-        else:  # heading | label
-            if paragraph is not None and not ends_terminal(paragraph.text):
+        elif line.kind == "label" and line.reason == "label.stacked" and open_sentence():
+            edits.append(Edit(STEP, line.reason, "classify", line.text, "label", first_line))
+            pending.append(line)  # a sidebar label set inside a sentence: lifted after it
+        else:  # heading | label | line
+            if open_sentence():
+                assert paragraph is not None
                 edits.append(
                     Edit(
                         STEP,
@@ -281,12 +632,36 @@ def segment(article: Article) -> Article:
                 )
             flush()
             # The printed form (with its ">>>" marker) is what the edit records as affected.
-            edits.append(
-                Edit(
-                    STEP, line.reason, "classify", line.original or line.text, line.kind, first_line
-                )
-            )
+            edits.append(Edit(STEP, line.reason, "classify", line.original or line.text,
+                              line.kind, first_line))
             blocks.append(Block(line.kind, line.text, line.source_lines))  # type: ignore[arg-type]
         index += 1
     flush()
+    if dateline is not None:
+        blocks.append(Block("paragraph", dateline.text, dateline.source_lines))
     return article.evolve(blocks=blocks, edits=edits)
+
+
+def _attach_credit(line: Line, blocks: list[Block], pending: list[Line],
+                   edits: list[Edit]) -> None:
+    """A photographer line credits the captions just before it that have no credit yet
+    (a caption block prints one photographer under several captions)."""
+    who = _photographer(line.text)
+    first_line = line.source_lines[0] if line.source_lines else None
+    targets = [ln for ln in pending if ln.kind == "figure"]
+    if targets:
+        for figure in reversed(targets):
+            if figure.credit:
+                break
+            figure.credit = who
+    else:
+        credited = False
+        for at in range(len(blocks) - 1, -1, -1):
+            block = blocks[at]
+            if block.kind != "figure" or block.credit:
+                break
+            blocks[at] = replace(block, credit=who)
+            credited = True
+        if not credited:
+            blocks.append(Block("figure", "", line.source_lines, who))
+    edits.append(Edit(STEP, line.reason, "lift", line.text, f"photographer={who}", first_line))
