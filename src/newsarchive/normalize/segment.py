@@ -172,23 +172,30 @@ def _collect(article: Article, blocks: list[Block]) -> list[Line]:
 
 
 def _text_line(line: Line) -> bool:
-    return not line.kind and han_count(line.text) >= 4
+    """A line long enough to have been wrapped (menus and link lists are shorter)."""
+    return not line.kind and han_count(line.text) >= 4 and line.width >= _int("wrap_min_width")
 
 
 def _profile(lines: list[Line]) -> Page:
-    texts = [ln for ln in lines if _text_line(ln)]
+    texts = [ln for ln in lines if _text_line(ln) and has_sentence_punct(ln.text)]
     rows = [
         (i, ln.width)
         for i, ln in enumerate(lines[:-1])
         if _text_line(ln) and lines[i + 1].blank_before == 0 and not ends_terminal(ln.text)
         and not lines[i + 1].kind
     ]
-    if len(rows) < _int("wrap_min_lines") or len(rows) < _float("wrap_min_share") * len(texts):
-        return Page()
-    widths = sorted(w for _, w in rows)
-    width = widths[int(0.7 * (len(widths) - 1))]
-    near = sum(1 for w in widths if abs(w - width) <= _int("wrap_slack"))
-    if near < _float("wrap_cluster_share") * len(widths):
+    # The wrap width: the densest band of widths among wrapped lines of text (link lists
+    # are wrapped lines too, but carry no sentence punctuation).
+    slack = _int("wrap_slack")
+    punctuated = sorted(ln.width for i, _ in rows if has_sentence_punct((ln := lines[i]).text))
+    best, band, low = 0, (0, 0), 0
+    for high, w in enumerate(punctuated):
+        while punctuated[low] < w - slack:
+            low += 1
+        if high - low + 1 >= best:
+            best, band = high - low + 1, (low, high)
+    width = punctuated[band[0] + int(0.7 * (band[1] - band[0]))] if punctuated else 0
+    if best < _int("wrap_min_lines") or best < _float("wrap_min_share") * len(texts):
         return Page()
     base = min(ln.indent for ln in texts)
     indented = sum(1 for ln in texts if ln.indent > base)
