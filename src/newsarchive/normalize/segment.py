@@ -119,7 +119,7 @@ def _restore_punctuation(article: Article) -> tuple[list[Block], list[Edit]]:
     """Lines holding only closing punctuation ("。" after a wrap) that an earlier step took
     for decoration: they end a sentence, so they go back where they were."""
     blocks = list(article.blocks)
-    numbers = [n for b in blocks for n in b.source_lines]
+    numbers = [n for b in blocks if b.text for n in b.source_lines]  # between text lines
     if not numbers:
         return blocks, []
     first, last = min(numbers), max(numbers)
