@@ -8,6 +8,7 @@ from newsarchive.errors import InputError, NewsarchiveError
 from newsarchive.model import Article
 from newsarchive.normalize import normalize
 from newsarchive.options import Options
+from newsarchive.readers.html import is_html_name
 from newsarchive.readers.text import read_path, read_text
 
 TEI_SUFFIXES = (".tei.xml", ".xml", ".tei")
@@ -24,15 +25,37 @@ def normalize_bytes(data: bytes, name: str, options: Options | None = None) -> l
         from newsarchive.readers.tei import read_tei  # a corrected edition: already normalised
 
         return [read_tei(data, name)]
+    if is_html_name(name):
+        return normalize_html(data, name, options)
     return _normalize(read_text(data, name, max_bytes=options.max_bytes), name, options)
+
+
+def normalize_html(
+    data: bytes, name: str, options: Options, url: str | None = None,
+    capture_date: str | None = None,
+) -> list[Article]:
+    """A saved web page (or a WARC record's payload): read, normalise, and bring the page's
+    own metadata (headline, site name) into the script of the text."""
+    from newsarchive.readers.html import read_html, unify_page_metadata
+
+    article = read_html(data, name, max_bytes=options.max_bytes, url=url,
+                        capture_date=capture_date)
+    return [unify_page_metadata(a) for a in _normalize(article, name, options)]
 
 
 def normalize_file(path: Path, options: Options | None = None) -> list[Article]:
     """Read one scraped text file (or TEI file) and return its normalised article(s)."""
     options = options or Options()
     path = Path(path)
-    if is_tei(path.name):
+    if is_tei(path.name) or is_html_name(path.name):
         try:
+            size = path.stat().st_size
+            if size > options.max_bytes:  # before reading a 50 MB page into memory
+                raise InputError(
+                    f"file too large ({size:,} bytes > limit {options.max_bytes:,}; "
+                    "raise it with --max-size)",
+                    str(path),
+                )
             data = path.read_bytes()
         except OSError as exc:
             raise InputError(f"cannot read: {exc.strerror or exc}", str(path)) from exc
@@ -76,7 +99,8 @@ def render(article: Article, fmt: str, options: Options, tei: bytes | None = Non
     raise ValueError(f"unknown format {fmt!r}")
 
 
-STEM_SUFFIXES = (".tei.xml", ".txt", ".text", ".xml", ".tei")
+STEM_SUFFIXES = (".tei.xml", ".txt", ".text", ".xml", ".tei", ".html", ".htm", ".xhtml",
+                 ".shtml")
 
 
 def input_stem(name: str) -> str:

@@ -1,0 +1,595 @@
+"""Reader for saved web pages: HTML bytes -> Article of typed blocks and page metadata.
+
+Main-content extraction is trafilatura's (the well-kept library made for the job); around
+it sit our own rules: the encoding checked against the bytes, the headline found where the
+page prints it (the ``<title>`` minus the site suffix), dates from the page's meta tags or
+its URL, captions told from paragraphs (a paragraph right after an image that repeats the
+image's alt text or is short), link lists and what follows the closing editor line dropped.
+Every block records the line of the source HTML it came from, so every later edit is
+locatable in the page; what the reader drops is recorded as an ``Edit`` of step ``html``.
+
+Nothing is fetched: trafilatura only parses the string it is given, and images, frames and
+scripts are never loaded.
+"""
+
+from __future__ import annotations
+
+import bisect
+import codecs
+import hashlib
+import html as html_lib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from newsarchive.errors import InputError
+from newsarchive.model import Article, Block, Edit, Metadata
+from newsarchive.normalize._lines import HAN_RE, has_sentence_punct
+from newsarchive.readers.text import decode
+
+STEP = "html"
+HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I
+)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]{0,200}\?>", re.I)
+# Declared names that mean a wider encoding in practice (browsers do the same).
+_WIDER = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "big5": "big5hkscs",
+    "iso-8859-1": "windows-1252",
+    "latin1": "windows-1252",
+    "ascii": "windows-1252",
+    "us-ascii": "windows-1252",
+}
+# Elements whose content is never article text.
+_INVISIBLE = {
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "iframe",
+    "object",
+    "embed",
+    "svg",
+    "head",
+    "title",
+    "select",
+    "option",
+    "button",
+    "textarea",
+}
+# "Title - Section - Site" / "Title_Site" / "Title | Site"
+_TITLE_SEPARATORS = re.compile(r"\s+[-|–—·]\s+|\s*[_|｜]\s*|\s+-\s*|-(?=[^-]{2,16}$)")
+_URL_DATE = re.compile(r"(?<!\d)(20\d\d|19\d\d)[/-]?([01]\d)[/-]?([0-3]\d)(?!\d)")
+_ISO_DATE = re.compile(r"(20\d\d|19\d\d)[-/.年]\s?(\d{1,2})[-/.月]\s?(\d{1,2})")
+_DATE_META = (
+    "article:published_time",
+    "pubdate",
+    "publishdate",
+    "publish_date",
+    "publishtime",
+    "datepublished",
+    "date",
+    "dc.date",
+    "dc.date.issued",
+    "sailthru.date",
+    "og:published_time",
+    "parsely-pub-date",
+    "release_date",
+)
+_TITLE_META = ("articletitle", "og:title", "twitter:title", "title", "headline")
+_SOURCE_META = ("contentsource", "source", "og:site_name", "application-name", "publisher")
+_SOURCE_LABEL = re.compile(r"(?:来源|來源|稿源)\s*(?:于|於)?\s*[:：]\s*([^\s:：|｜/]{2,20})")
+CAPTION_MAX = 60  # longest caption set below an image without a cue (measured: 15–45)
+
+
+@dataclass
+class Item:
+    """One block of trafilatura's output, before it becomes a Block."""
+
+    kind: str  # heading | p | item | row | image
+    text: str
+    alt: str = ""
+    link_share: float = 0.0  # share of the text inside links
+    line: int | None = None
+
+
+def is_html_name(name: str) -> bool:
+    return name.lower().endswith(HTML_SUFFIXES)
+
+
+def looks_like_html(data: bytes) -> bool:
+    """A page saved without an .html suffix (a WARC payload, stdin)."""
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return (
+        head.startswith((b"<!doctype html", b"<html", b"<?xml")) and b"<html" in data[:4096].lower()
+    )
+
+
+# --------------------------------------------------------------------------- encoding
+
+
+def decode_html(data: bytes, name: str) -> tuple[str, str, list[Edit]]:
+    """(text, encoding, notes): the BOM first, then ``<meta charset>`` checked against the
+    bytes (a page that declares GB2312 but is valid UTF-8 is UTF-8), then detection."""
+    notes: list[Edit] = []
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding.replace("-sig", "") + " (BOM)", notes
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    f"undecodable {encoding} after its BOM: {exc.reason}", name
+                ) from exc
+    found = _META_CHARSET.search(data[:8192])
+    declared = found.group(1).decode("ascii").lower() if found else None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None:
+        if declared and codecs_name(declared) not in ("utf-8", None):
+            notes.append(
+                Edit(
+                    STEP,
+                    "encoding.declared-wrong",
+                    "flag",
+                    declared,
+                    "the bytes are valid UTF-8: read as UTF-8",
+                    None,
+                )
+            )
+        return text, "utf-8", notes
+    if declared and (codec := codecs_name(declared)):
+        try:
+            return data.decode(codec), codec, notes
+        except UnicodeDecodeError:
+            notes.append(
+                Edit(
+                    STEP,
+                    "encoding.declared-wrong",
+                    "flag",
+                    declared,
+                    "the bytes do not decode as declared: detected",
+                    None,
+                )
+            )
+    text, encoding = decode(data, name)
+    return text, encoding, notes
+
+
+def codecs_name(declared: str) -> str | None:
+    declared = _WIDER.get(declared, declared)
+    try:
+        return codecs.lookup(declared).name.replace("_", "-")
+    except LookupError:
+        return None
+
+
+# --------------------------------------------------------------------------- source text
+
+
+_HIDDEN_SPAN = re.compile(
+    r"<(script|style|noscript|template)\b[^>]*>.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.I | re.S
+)
+
+
+def visible_lines(text: str) -> str:
+    """The page's text with markup removed, line for line: line N is what line N of the HTML
+    shows, so that the review page and every edit's line number point into the HTML."""
+
+    def keep_newlines(found: re.Match[str]) -> str:
+        return "\n" * found.group(0).count("\n")
+
+    stripped = _HIDDEN_SPAN.sub(keep_newlines, text)
+    return "\n".join(
+        re.sub(r"[ \t\u3000\xa0]+", " ", html_lib.unescape(line)).strip()
+        for line in stripped.split("\n")
+    )
+
+
+class SourceIndex:
+    """Text of the parsed page without whitespace, with the source line of every piece:
+    finds the HTML line an extracted block came from."""
+
+    def __init__(self, root: etree._Element) -> None:
+        parts: list[str] = []
+        self.starts: list[int] = []
+        self.lines: list[int] = []
+        offset = 0
+        for el, text in _text_pieces(root):
+            piece = _squash(text)
+            if not piece:
+                continue
+            self.starts.append(offset)
+            self.lines.append(el.sourceline or 0)
+            parts.append(piece)
+            offset += len(piece)
+        self.text = "".join(parts)
+        self.cursor = 0
+
+    def line_of(self, text: str) -> int | None:
+        probe = _squash(text)[:24]
+        if not probe:
+            return None
+        pos = self.text.find(probe, self.cursor)
+        if pos < 0:
+            pos = self.text.find(probe)
+        if pos < 0:
+            return None
+        self.cursor = pos
+        return self.lines[bisect.bisect_right(self.starts, pos) - 1] or None
+
+
+def _text_pieces(root: etree._Element):  # type: ignore[no-untyped-def]
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            if el.tail:
+                yield el, el.tail
+            continue
+        tag = el.tag.lower()
+        if tag not in _INVISIBLE and el.text:
+            yield el, el.text
+        if el.tail:
+            yield el, el.tail
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+# --------------------------------------------------------------------------- metadata
+
+
+def _meta(root: etree._Element) -> dict[str, str]:
+    """name/property -> content of the page's <meta> tags (first one wins), lower-cased keys."""
+    found: dict[str, str] = {}
+    for el in root.iter("meta"):
+        content = (el.get("content") or "").strip()
+        if not content:
+            continue
+        for attr in ("property", "name", "itemprop"):
+            key = (el.get(attr) or "").strip().lower()
+            if key and key not in found:
+                found[key] = content
+    return found
+
+
+def _first(meta: dict[str, str], keys: tuple[str, ...]) -> str | None:
+    return next((meta[k] for k in keys if meta.get(k)), None)
+
+
+def iso_date(text: str | None) -> str | None:
+    if not text:
+        return None
+    found = _ISO_DATE.search(text) or _URL_DATE.search(text)
+    if not found:
+        return None
+    year, month, day = (int(g) for g in found.groups())
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def page_title(root: etree._Element) -> str:
+    title = root.find(".//title")
+    return _clean(title.text_content()) if title is not None else ""
+
+
+def headline(title: str, meta: dict[str, str], candidates: list[str]) -> str | None:
+    """The headline: the longest text the page prints that the <title> (or og:title)
+    starts with, else the title's first part before a site/section separator."""
+    titles = [t for t in (_first(meta, ("articletitle",)), meta.get("og:title"), title) if t]
+    for full in titles:
+        squashed = _squash(full)
+        best = max(
+            (c for c in candidates if len(_squash(c)) >= 4 and squashed.startswith(_squash(c))),
+            key=len,
+            default=None,
+        )
+        if best:
+            return best
+    for full in titles:
+        first = _TITLE_SEPARATORS.split(full)[0].strip()
+        if len(first) >= 4:
+            return first
+    return None
+
+
+def site_name(meta: dict[str, str], page_text: str) -> str | None:
+    source = _first(meta, _SOURCE_META)
+    if source and not source.startswith("http"):
+        source = re.sub(r"^(?:来源|來源)\s*[:：]\s*", "", source)
+        return _TITLE_SEPARATORS.split(source)[0].split()[0].strip() or None
+    if found := _SOURCE_LABEL.search(page_text):
+        return found.group(1)
+    return None
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# --------------------------------------------------------------------------- extraction
+
+
+def _extract(text: str) -> etree._Element | None:
+    import trafilatura  # imported on first use: it is slow to import
+
+    xml = trafilatura.extract(
+        text,
+        output_format="xml",
+        include_comments=False,
+        include_tables=True,
+        include_images=True,
+        include_links=True,
+        favor_recall=True,
+        deduplicate=False,
+        with_metadata=False,
+    )
+    if not xml:
+        return None
+    return etree.fromstring(xml.encode("utf-8"), etree.XMLParser(recover=True, huge_tree=False))
+
+
+def _text_of(el: etree._Element) -> tuple[str, float]:
+    whole = _clean("".join(el.itertext()))
+    linked = sum(len(_clean("".join(r.itertext()))) for r in el.iter("ref"))
+    return whole, (linked / len(whole) if whole else 0.0)
+
+
+def _items(doc: etree._Element) -> list[Item]:
+    """trafilatura's <main> as a flat list in reading order."""
+    main = doc.find("main")
+    if main is None:
+        return []
+    items: list[Item] = []
+
+    def images(el: etree._Element) -> None:
+        for g in el.iter("graphic"):
+            items.append(Item("image", "", alt=_clean(g.get("alt") or g.get("title") or "")))
+
+    for el in main:
+        tag = el.tag
+        if tag == "graphic":
+            images(el)
+        elif tag == "head":
+            text, share = _text_of(el)
+            items.append(Item("heading", text, link_share=share))
+        elif tag in ("p", "quote"):
+            images(el)
+            text, share = _text_of(el)
+            if text:
+                items.append(Item("p", text, link_share=share))
+        elif tag == "list":
+            for item in el.iter("item"):
+                text, share = _text_of(item)
+                if text:
+                    items.append(Item("item", text, link_share=share))
+        elif tag == "table":
+            images(el)
+            for row in el.iter("row"):
+                cells = [_clean("".join(c.itertext())) for c in row.iter("cell")]
+                text = " ".join(c for c in cells if c)
+                if text:
+                    share = _text_of(row)[1]
+                    items.append(Item("row", text, link_share=share))
+        else:
+            text, share = _text_of(el)
+            if text:
+                items.append(Item("p", text, link_share=share))
+    return items
+
+
+def _is_body(text: str) -> bool:
+    return has_sentence_punct(text) and len(HAN_RE.findall(text)) >= 15
+
+
+def _same(a: str, b: str) -> bool:
+    a, b = _squash(a).rstrip("。."), _squash(b).rstrip("。.")
+    return bool(a) and bool(b) and (a == b or (len(b) >= 8 and a.startswith(b)))
+
+
+def _blocks(items: list[Item], title: str | None) -> tuple[list[Block], list[Edit]]:
+    from newsarchive.normalize.credits import match_editors, shadow
+
+    blocks: list[Block] = []
+    edits: list[Edit] = []
+    body = [i for i, it in enumerate(items) if it.kind == "p" and _is_body(it.text)]
+    first_body = body[0] if body else len(items)
+    last_body = body[-1] if body else -1
+    end = len(items)
+    # The story ends with its editor line: what follows is the site's (related links,
+    # copyright, app promotion).
+    for i in range(max(0, last_body), len(items)):
+        if items[i].kind in ("p", "row") and match_editors(
+            shadow(items[i].text, "zh"), items[i].text
+        ):
+            end = i + 1
+            break
+    pending_alt: str | None = None
+    for i, it in enumerate(items):
+        lines = (it.line,) if it.line else ()
+        if i >= end:
+            if it.kind != "image":
+                edits.append(Edit(STEP, "html.after-story", "remove", it.text, "", it.line))
+            continue
+        if it.kind == "image":
+            pending_alt = it.alt
+            continue
+        after_image, alt = pending_alt is not None, pending_alt or ""
+        pending_alt = None
+        if (
+            title
+            and it.kind in ("heading", "p")
+            and _squash(it.text) == _squash(title)
+            and i <= first_body
+        ):
+            edits.append(Edit(STEP, "html.headline", "remove", it.text, "title", it.line))
+            continue
+        if it.link_share > 0.5 and not _is_body(it.text):
+            edits.append(Edit(STEP, "html.link-list", "remove", it.text, "", it.line))
+            continue
+        if it.kind == "heading":
+            blocks.append(Block("heading", it.text, lines))
+        elif (
+            after_image
+            and it.kind == "p"
+            and (_same(alt, it.text) or (len(it.text) <= CAPTION_MAX and i != first_body))
+        ):
+            blocks.append(Block("line", "", lines))
+            blocks.append(Block("figure", it.text, lines))
+            edits.append(
+                Edit(STEP, "html.caption-below-image", "classify", it.text, "figure", it.line)
+            )
+        elif it.kind in ("item", "row"):
+            # a list or a table keeps one block per item/row: never run into prose
+            blocks.append(Block("line", "", lines))
+            blocks.append(Block("paragraph" if _is_body(it.text) else "line", it.text, lines))
+        else:
+            blocks.append(Block("line", "", lines))
+            blocks.append(Block("line", it.text, lines))
+    return blocks, edits
+
+
+# --------------------------------------------------------------------------- reader
+
+
+def read_html(
+    data: bytes,
+    name: str,
+    *,
+    max_bytes: int | None = None,
+    url: str | None = None,
+    capture_date: str | None = None,
+) -> Article:
+    """The Article of one saved page (``url``/``capture_date`` from a WARC record)."""
+    if max_bytes is not None and len(data) > max_bytes:
+        raise InputError(
+            f"file too large ({len(data):,} bytes > limit {max_bytes:,}; raise it with --max-size)",
+            name,
+        )
+    if not data.strip():
+        raise InputError("empty file (no text)", name)
+    text, encoding, notes = decode_html(data, name)
+    text = _XML_DECL.sub("", text, count=1)
+    try:
+        root = lxml_html.document_fromstring(text)
+    except (etree.ParserError, ValueError) as exc:
+        raise InputError(f"not an HTML page ({exc})", name) from exc
+    if root.find(".//frameset") is not None and root.find(".//body") is None:
+        raise InputError(
+            "a frameset page: the article is in its frames, which are not fetched", name
+        )
+    meta = _meta(root)
+    title_text = page_title(root)
+    index = SourceIndex(root)
+    doc = _extract(text)
+    items = _items(doc) if doc is not None else []
+    for it in items:
+        if it.text:
+            it.line = index.line_of(it.text)
+    if not any(it.text for it in items):
+        raise InputError(_why_empty(root), name)
+    candidates = [
+        _clean(el.text_content())
+        for el in root.iter("h1", "h2", "h3", "strong", "b", "p", "div", "td", "span")
+        if len(el) < 4 and el.text_content() and len(el.text_content()) < 200
+    ]
+    candidates += [it.text for it in items if it.kind in ("heading", "p")]
+    title = headline(title_text, meta, candidates)
+    blocks, edits = _blocks(items, title)
+    body_text = root.find("body")
+    page_text = _clean(body_text.text_content()) if body_text is not None else ""
+    canonical = next(
+        (
+            el.get("href")
+            for el in root.iter("link")
+            if (el.get("rel") or "").lower() == "canonical" and el.get("href")
+        ),
+        None,
+    )
+    page_url = url or canonical or meta.get("og:url")
+    date = (
+        iso_date(_first(meta, _DATE_META))
+        or (
+            iso_date(_URL_DATE.search(page_url).group(0))
+            if page_url and _URL_DATE.search(page_url)
+            else None
+        )
+        or _date_near_title(page_text, title)
+    )
+    metadata = Metadata(
+        source_file=Path(name).name,
+        source_sha256=hashlib.sha256(data).hexdigest(),
+        source_encoding=encoding,
+    )
+    if title:
+        metadata = metadata.with_field("title", title, "text")
+        edits.append(Edit(STEP, "html.title", "metadata", title_text or title, title, None))
+    if date:
+        metadata = metadata.with_field("date", date, "text")
+    if newspaper := site_name(meta, page_text):
+        metadata = metadata.with_field("newspaper", newspaper, "text")
+    if page_url:
+        metadata = metadata.with_field("url", page_url, "text")
+    if capture_date:
+        edits.append(Edit(STEP, "warc.capture", "metadata", capture_date, "capture date", None))
+    source = visible_lines(text)
+    return Article(
+        metadata=metadata, blocks=tuple(blocks), provenance=tuple(notes + edits), source_text=source
+    )
+
+
+def _date_near_title(page_text: str, title: str | None) -> str | None:
+    """A page without date meta tags prints its date below the headline."""
+    if not page_text:
+        return None
+    start = page_text.find(title) if title else -1
+    window = page_text[max(0, start) : max(0, start) + 400] if start >= 0 else page_text[:2000]
+    return iso_date(window)
+
+
+def _why_empty(root: etree._Element) -> str:
+    body = root.find("body")
+    if body is None:
+        return "no article text: the page has no body"
+    text = _clean(body.text_content())
+    if not text and body.find(".//img") is not None:
+        return "no article text: the page shows only images"
+    if body.find(".//iframe") is not None and len(text) < 200:
+        return "no article text: the article is in a frame, which is not fetched"
+    return "no article text: nothing in the page reads as an article"
+
+
+def unify_page_metadata(article: Article) -> Article:
+    """The headline and site name come from the page's markup, not its text blocks, so the
+    script step did not see them: convert them as it converted the text."""
+    from newsarchive.normalize.script import TARGETS, converter
+
+    md = article.metadata
+    target = next((cfg for cfg, lang in TARGETS.values() if lang == md.language), None)
+    if md.source_script in (None, "none", md.language) or target is None:
+        return article
+    convert = converter(target).convert
+    edits: list[Edit] = []
+    for field in ("title", "newspaper", "subtitle"):
+        value = getattr(md, field)
+        if value and md.source_of(field) == "text" and (new := convert(value)) != value:
+            md = md.with_field(field, new, "text")
+            edits.append(Edit("script", f"opencc.{target}", "convert", value, new, None))
+    return article.evolve(metadata=md, edits=edits) if edits else article
