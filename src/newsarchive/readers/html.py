@@ -106,6 +106,7 @@ class Item:
     alt: str = ""
     link_share: float = 0.0  # share of the text inside links
     line: int | None = None
+    pos: int = -1  # offset in the page's text (document order)
 
 
 def is_html_name(name: str) -> bool:
@@ -222,17 +223,19 @@ class SourceIndex:
         self.text = "".join(parts)
         self.cursor = 0
 
-    def line_of(self, text: str) -> int | None:
+    def locate(self, text: str, *, move: bool = True) -> tuple[int | None, int]:
+        """(source line, offset in the page text) of ``text``; (None, -1) if not found."""
         probe = _squash(text)[:24]
         if not probe:
-            return None
+            return None, -1
         pos = self.text.find(probe, self.cursor)
         if pos < 0:
             pos = self.text.find(probe)
         if pos < 0:
-            return None
-        self.cursor = pos
-        return self.lines[bisect.bisect_right(self.starts, pos) - 1] or None
+            return None, -1
+        if move:
+            self.cursor = pos
+        return self.lines[bisect.bisect_right(self.starts, pos) - 1] or None, pos
 
 
 def _text_pieces(root: etree._Element):  # type: ignore[no-untyped-def]
@@ -337,6 +340,7 @@ def _extract(text: str) -> etree._Element | None:
         include_tables=True,
         include_images=True,
         include_links=True,
+        include_formatting=True,
         favor_recall=True,
         deduplicate=False,
         with_metadata=False,
@@ -352,6 +356,15 @@ def _text_of(el: etree._Element) -> tuple[str, float]:
     return whole, (linked / len(whole) if whole else 0.0)
 
 
+def _all_bold(el: etree._Element) -> bool:
+    """Every character of the element is set in bold (a heading the page did not mark up)."""
+    whole = _squash("".join(el.itertext()))
+    bold = "".join(
+        _squash("".join(h.itertext())) for h in el.iter("hi") if "#b" in (h.get("rend") or "")
+    )
+    return bool(whole) and bold == whole
+
+
 def _items(doc: etree._Element) -> list[Item]:
     """trafilatura's <main> as a flat list in reading order."""
     main = doc.find("main")
@@ -363,7 +376,14 @@ def _items(doc: etree._Element) -> list[Item]:
         for g in el.iter("graphic"):
             items.append(Item("image", "", alt=_clean(g.get("alt") or g.get("title") or "")))
 
-    for el in main:
+    def paragraph(el: etree._Element) -> None:
+        images(el)
+        text, share = _text_of(el)
+        if text:
+            kind = "bold" if _all_bold(el) else "p"
+            items.append(Item(kind, text, link_share=share))
+
+    def walk(el: etree._Element) -> None:
         tag = el.tag
         if tag == "graphic":
             images(el)
@@ -371,28 +391,140 @@ def _items(doc: etree._Element) -> list[Item]:
             text, share = _text_of(el)
             items.append(Item("heading", text, link_share=share))
         elif tag in ("p", "quote"):
-            images(el)
-            text, share = _text_of(el)
-            if text:
-                items.append(Item("p", text, link_share=share))
+            paragraph(el)
         elif tag == "list":
             for item in el.iter("item"):
                 text, share = _text_of(item)
+                images(item)
                 if text:
                     items.append(Item("item", text, link_share=share))
         elif tag == "table":
-            images(el)
             for row in el.iter("row"):
-                cells = [_clean("".join(c.itertext())) for c in row.iter("cell")]
-                text = " ".join(c for c in cells if c)
+                cells = list(row.iter("cell"))
+                if any(c.find("p") is not None or c.find("head") is not None for c in cells):
+                    for cell in cells:  # a layout table: the page's paragraphs sit in it
+                        if cell.text and cell.text.strip():
+                            items.append(Item("row", _clean(cell.text)))
+                        for child in cell:
+                            walk(child)
+                            if child.tail and child.tail.strip():
+                                items.append(Item("row", _clean(child.tail)))
+                    continue
+                images(row)
+                text = " ".join(t for c in cells if (t := _clean("".join(c.itertext()))))
                 if text:
                     share = _text_of(row)[1]
-                    items.append(Item("row", text, link_share=share))
+                    kind = (
+                        "bold"
+                        if all(_all_bold(c) for c in cells if "".join(c.itertext()).strip())
+                        else "row"
+                    )
+                    items.append(Item(kind, text, link_share=share))
+        elif tag in ("lb", "ref", "hi"):
+            return
+        elif tag == "div" or any(c.tag in _BLOCK_TAGS for c in el):
+            walk_children(el)  # a container: its blocks one by one
         else:
-            text, share = _text_of(el)
-            if text:
-                items.append(Item("p", text, link_share=share))
+            paragraph(el)
+
+    def walk_children(parent: etree._Element) -> None:
+        if parent.text and parent.text.strip() and parent.tag != "main":
+            items.append(Item("p", _clean(parent.text)))
+        for child in parent:
+            walk(child)
+            # Loose text after an image is its caption when it says so; other loose text
+            # is the extractor's leftover (a player's clock, a widget's label).
+            tail = _clean(child.tail or "")
+            if tail and child.tag == "graphic" and _CAPTION_CUE.search(tail):
+                items.append(Item("p", tail))
+
+    walk_children(main)
     return items
+
+
+def _centred(el: etree._Element) -> bool:
+    style = (el.get("style") or "").replace(" ", "").lower()
+    return (
+        el.tag == "center"
+        or (el.get("align") or "").lower() == "center"
+        or ("text-align:center" in style)
+    )
+
+
+# A line that is only a 《title》 names a work (a poem, a book): a heading, not a caption.
+_WORK_TITLE = re.compile(r"^[《〈「『][^》〉」』]{1,30}[》〉」』]$")
+
+
+def _hidden(el: etree._Element) -> bool:
+    for node in (el, *el.iterancestors()):
+        style = (node.get("style") or "").replace(" ", "").lower()
+        if (
+            "display:none" in style
+            or "visibility:hidden" in style
+            or node.get("hidden") is not None
+        ):
+            return True
+    return False
+
+
+def _after_image_slot(el: etree._Element) -> bool:
+    """The element right before is a centred image, or a centred element left empty (the
+    saved page lost its image)."""
+    before = el.getprevious()
+    if before is None or not isinstance(before.tag, str) or not _centred(before):
+        return False
+    return before.find(".//img") is not None or not _squash(before.text_content())
+
+
+def _recover_captions(root: etree._Element, index: SourceIndex, items: list[Item]) -> list[Item]:
+    """Captions the extractor dropped: a <figcaption>, or a short centred line without links
+    set between the body paragraphs (how Chinese CMS pages caption a photo)."""
+    body = [it.pos for it in items if it.kind == "p" and _is_body(it.text) and it.pos >= 0]
+    if not body:
+        return items
+    have = "".join(_squash(it.text) + "\x00" for it in items)
+    by_text = {_squash(it.text): it for it in items if it.kind in ("p", "bold")}
+    found: list[Item] = []
+    seen: set[str] = set()
+    for el in root.iter("figcaption", "center", "p", "div", "span", "strong", "font", "td"):
+        if el.tag != "figcaption" and not _centred(el):
+            continue
+        if _hidden(el):
+            continue
+        text = _clean(el.text_content())
+        squashed = _squash(text)
+        if (
+            (it := by_text.get(squashed)) is not None
+            and len(squashed) <= 40
+            and not has_sentence_punct(text)
+            and not _WORK_TITLE.match(squashed)
+            and _after_image_slot(el)
+        ):
+            it.kind = "caption"  # a centred line under a centred image (or its empty slot)
+            continue
+        limit = 2 * CAPTION_MAX if el.tag == "figcaption" else 40
+        if not (2 <= len(squashed) <= limit) or squashed in seen or squashed in have:
+            continue
+        if el.tag != "figcaption" and (el.find(".//a") is not None or has_sentence_punct(text)):
+            continue
+        line, pos = index.locate(text, move=False)
+        low = body[0] if el.tag != "figcaption" else min(it.pos for it in items if it.pos >= 0)
+        if pos < 0 or not (low <= pos <= body[-1]):
+            continue
+        seen.add(squashed)
+        found.append(Item("caption", text, line=line, pos=pos))
+    if not found:
+        return items
+    found.sort(key=lambda it: it.pos)
+    merged: list[Item] = []
+    for it in items:
+        while found and it.pos >= 0 and found[0].pos <= it.pos:
+            merged.append(found.pop(0))
+        merged.append(it)
+    return merged + found
+
+
+_BLOCK_TAGS = frozenset({"p", "head", "list", "table", "graphic", "quote", "div"})
 
 
 def _is_body(text: str) -> bool:
@@ -404,24 +536,80 @@ def _same(a: str, b: str) -> bool:
     return bool(a) and bool(b) and (a == b or (len(b) >= 8 and a.startswith(b)))
 
 
-def _blocks(items: list[Item], title: str | None) -> tuple[list[Block], list[Edit]]:
-    from newsarchive.normalize.credits import match_editors, shadow
+# A caption set below an image says so: a photographer, "图为", or it is a sentence.
+_CAPTION_CUE = re.compile(
+    r"摄|攝|图为|圖為|图：|圖：|截图|截圖|供图|供圖|提供|资料图|資料圖|[。！？]$"
+)
+# An editor credit, alone or closing the last paragraph: the story ends there.
+_EDITOR_END = re.compile(
+    r"[（(【\[〔]?\s*(?:责任编辑|責任編輯|责编|責編|编辑|編輯|审核|審核|校对|校對)\s*[:：]\s*"
+    r"[^（）()【】\[\]]{1,30}[）)】\]〕]?\s*\d{0,8}\s*$"
+)
+_SENTENCE_END = ("。", "！", "？", "…", "!", "?", ".")
+_GALLERY_COUNTER = re.compile(r"^\d{1,3}\s*/\s*\d{1,3}$")
+# "发布日期：2019-03-06 责任编辑：某某": several labelled fields on one line.
+_LABEL_FIELD = re.compile(r"(?:(?<=\s)|^)[\u4e00-\u9fff]{2,6}\s*[:：]")
+_DATE_LABEL = re.compile(
+    r"(?:发布|發布|发表|發表|更新|出版|刊登)?(?:日期|时间|時間)\s*[:：]\s*"
+    r"((?:19|20)\d\d[-/.年]\s?\d{1,2}[-/.月]\s?\d{1,2})"
+)
+_SOURCE_LINE = re.compile(r"^(?:来源|來源|稿源)(?:于|於)?\s*[:：]\s*(\S{2,20})$")
 
+
+def _is_page_chrome(text: str) -> bool:
+    """A copyright notice or another line the chrome rules remove: it does not extend the
+    body (a footer in sentences, letter-spaced: "版 权 所 有 ，未 经 授 权…")."""
+    from newsarchive.normalize.chrome import match_line
+    from newsarchive.normalize.script import converter
+
+    return match_line(converter("t2s").convert(_squash(text))) is not None
+
+
+def _counts_as_body(it: Item) -> bool:
+    """Body text: a paragraph (or a list item or table row that is not a link) in sentences."""
+    if it.kind not in ("p", "item", "row") or (it.kind != "p" and it.link_share > 0.3):
+        return False
+    return _is_body(it.text) and not _is_page_chrome(it.text)
+
+
+def _split_fields(text: str) -> list[str]:
+    """A short line of labelled fields -> one piece per field (so each rule sees its own)."""
+    if len(text) > 80 or has_sentence_punct(text):
+        return [text]
+    starts = [m.start() for m in _LABEL_FIELD.finditer(text)]
+    if len(starts) < 2:
+        return [text]
+    pieces = [text[: starts[0]]] if starts[0] else []
+    pieces += [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
+    return [p.strip() for p in pieces if p.strip()]
+
+
+def _blocks(items: list[Item], title: str | None) -> tuple[list[Block], list[Edit], dict[str, str]]:
+    """Blocks for the normaliser, what was dropped (as edits), and facts for the metadata."""
     blocks: list[Block] = []
     edits: list[Edit] = []
-    body = [i for i, it in enumerate(items) if it.kind == "p" and _is_body(it.text)]
+    facts: dict[str, str] = {}
+    body = [i for i, it in enumerate(items) if _counts_as_body(it)]
     first_body = body[0] if body else len(items)
     last_body = body[-1] if body else -1
     end = len(items)
     # The story ends with its editor line: what follows is the site's (related links,
-    # copyright, app promotion).
-    for i in range(max(0, last_body), len(items)):
-        if items[i].kind in ("p", "row") and match_editors(
-            shadow(items[i].text, "zh"), items[i].text
-        ):
+    # copyright, app promotion). A heading or a list after the last body paragraph that
+    # no body text follows is a widget's title ("新闻评论", "相关阅读") or its links.
+    for i in range(first_body, len(items)):
+        it = items[i]
+        if it.kind != "image" and _EDITOR_END.search(it.text):
             end = i + 1
             break
+        if i > last_body and (it.kind in ("heading", "item") or it.link_share > 0.5):
+            end = i
+            break
     pending_alt: str | None = None
+
+    def add(kind: str, text: str, lines: tuple[int, ...]) -> None:
+        blocks.append(Block("line", "", lines))
+        blocks.append(Block(kind, text, lines))  # type: ignore[arg-type]
+
     for i, it in enumerate(items):
         lines = (it.line,) if it.line else ()
         if i >= end:
@@ -433,37 +621,62 @@ def _blocks(items: list[Item], title: str | None) -> tuple[list[Block], list[Edi
             continue
         after_image, alt = pending_alt is not None, pending_alt or ""
         pending_alt = None
-        if (
-            title
-            and it.kind in ("heading", "p")
-            and _squash(it.text) == _squash(title)
-            and i <= first_body
-        ):
+        before_body = i < first_body
+        if title and _squash(it.text) == _squash(title) and i <= first_body:
             edits.append(Edit(STEP, "html.headline", "remove", it.text, "title", it.line))
             continue
+        if title and before_body and _squash(it.text).startswith(_squash(title)):
+            # the headline and a field after it in one cell ("标题 来源于：某办事处")
+            edits.append(Edit(STEP, "html.headline", "remove", title, "title", it.line))
+            it.text = it.text[len(title) :].strip() if it.text.startswith(title) else it.text
         if it.link_share > 0.5 and not _is_body(it.text):
             edits.append(Edit(STEP, "html.link-list", "remove", it.text, "", it.line))
             continue
-        if it.kind == "heading":
-            blocks.append(Block("heading", it.text, lines))
-        elif (
-            after_image
-            and it.kind == "p"
-            and (_same(alt, it.text) or (len(it.text) <= CAPTION_MAX and i != first_body))
-        ):
-            blocks.append(Block("line", "", lines))
-            blocks.append(Block("figure", it.text, lines))
-            edits.append(
-                Edit(STEP, "html.caption-below-image", "classify", it.text, "figure", it.line)
-            )
-        elif it.kind in ("item", "row"):
-            # a list or a table keeps one block per item/row: never run into prose
-            blocks.append(Block("line", "", lines))
-            blocks.append(Block("paragraph" if _is_body(it.text) else "line", it.text, lines))
-        else:
-            blocks.append(Block("line", "", lines))
-            blocks.append(Block("line", it.text, lines))
-    return blocks, edits
+        if _GALLERY_COUNTER.match(it.text):
+            edits.append(Edit(STEP, "html.gallery-counter", "remove", it.text, "", it.line))
+            continue
+        pieces = _split_fields(it.text) if it.kind in ("p", "row", "bold") else [it.text]
+        for piece in pieces:
+            if found := _DATE_LABEL.search(piece):
+                facts.setdefault("date", found.group(1))
+                if len(piece) - len(found.group(0)) < 4:
+                    edits.append(Edit(STEP, "html.date-line", "metadata", piece, "date", it.line))
+                    continue
+            if (found := _SOURCE_LINE.match(piece)) and not _is_body(piece):
+                facts.setdefault("source", found.group(1))
+                edits.append(
+                    Edit(STEP, "html.source-line", "metadata", piece, "newspaper", it.line)
+                )
+                continue
+            if it.kind == "heading":
+                add("heading", piece, lines)
+            elif it.kind == "caption":
+                add("figure", piece, lines)
+                edits.append(
+                    Edit(STEP, "html.caption-recovered", "classify", piece, "figure", it.line)
+                )
+            elif (
+                after_image
+                and not _EDITOR_END.search(piece)
+                and (
+                    _same(alt, piece)
+                    or (
+                        len(piece) <= CAPTION_MAX and i != first_body and _CAPTION_CUE.search(piece)
+                    )
+                )
+            ):
+                add("figure", piece, lines)
+                edits.append(
+                    Edit(STEP, "html.caption-below-image", "classify", piece, "figure", it.line)
+                )
+            elif it.kind == "bold" and len(piece) <= 40 and not piece.endswith(_SENTENCE_END):
+                add("heading", piece, lines)
+            elif it.kind in ("item", "row"):
+                # a list or a table keeps one block per item/row: never run into prose
+                add("paragraph" if _is_body(piece) else "line", piece, lines)
+            else:
+                add("line", piece, lines)
+    return blocks, edits, facts
 
 
 # --------------------------------------------------------------------------- reader
@@ -502,7 +715,8 @@ def read_html(
     items = _items(doc) if doc is not None else []
     for it in items:
         if it.text:
-            it.line = index.line_of(it.text)
+            it.line, it.pos = index.locate(it.text)
+    items = _recover_captions(root, index, items)
     if not any(it.text for it in items):
         raise InputError(_why_empty(root), name)
     candidates = [
@@ -512,7 +726,7 @@ def read_html(
     ]
     candidates += [it.text for it in items if it.kind in ("heading", "p")]
     title = headline(title_text, meta, candidates)
-    blocks, edits = _blocks(items, title)
+    blocks, edits, facts = _blocks(items, title)
     body_text = root.find("body")
     page_text = _clean(body_text.text_content()) if body_text is not None else ""
     canonical = next(
@@ -526,6 +740,7 @@ def read_html(
     page_url = url or canonical or meta.get("og:url")
     date = (
         iso_date(_first(meta, _DATE_META))
+        or iso_date(facts.get("date"))
         or (
             iso_date(_URL_DATE.search(page_url).group(0))
             if page_url and _URL_DATE.search(page_url)
@@ -543,7 +758,7 @@ def read_html(
         edits.append(Edit(STEP, "html.title", "metadata", title_text or title, title, None))
     if date:
         metadata = metadata.with_field("date", date, "text")
-    if newspaper := site_name(meta, page_text):
+    if newspaper := facts.get("source") or site_name(meta, page_text):
         metadata = metadata.with_field("newspaper", newspaper, "text")
     if page_url:
         metadata = metadata.with_field("url", page_url, "text")
