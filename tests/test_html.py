@@ -73,7 +73,9 @@ def test_paragraphs_title_metadata() -> None:
 
 
 def test_story_ends_with_its_editor_line() -> None:
-    [article] = convert(page(extra_body="<p>（责任编辑：王小红）</p><h3>相关阅读</h3><p>另一篇报道的导语</p>"))
+    [article] = convert(
+        page(extra_body="<p>（责任编辑：王小红）</p><h3>相关阅读</h3><p>另一篇报道的导语</p>")
+    )
     assert "相关阅读" not in article.plain_text()
     assert "另一篇报道的导语" not in article.plain_text()
     removed = [e.text for e in article.provenance if e.rule == "html.after-story"]
@@ -122,13 +124,20 @@ def test_headline_is_the_printed_one() -> None:
     assert headline("甲乙丙丁戊己 - 要闻 - 某某网", {}, ["甲乙丙丁戊己"]) == "甲乙丙丁戊己"
     assert headline("甲乙丙丁戊己_某某网", {}, []) == "甲乙丙丁戊己"
     # a site title, but the page prints the headline: the meta of the CMS names it
-    assert headline("某省政府网站", {"articletitle": "某地举行活动启动仪式"}, []) == "某地举行活动启动仪式"
+    assert (
+        headline("某省政府网站", {"articletitle": "某地举行活动启动仪式"}, [])
+        == "某地举行活动启动仪式"
+    )
 
 
 def test_list_items_are_not_run_into_prose() -> None:
-    items = "<ul>" + "".join(
-        f"<li>第{n}项措施是加强社区服务，方便居民就近办理各项业务手续</li>" for n in "一二三"
-    ) + "</ul>"
+    items = (
+        "<ul>"
+        + "".join(
+            f"<li>第{n}项措施是加强社区服务，方便居民就近办理各项业务手续</li>" for n in "一二三"
+        )
+        + "</ul>"
+    )
     [article] = convert(page(extra_body=items))
     listed = [b.text for b in article.blocks if "项措施" in b.text]
     assert len(listed) == 3

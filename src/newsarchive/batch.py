@@ -28,8 +28,17 @@ from typing import Any, Literal
 from newsarchive import __version__
 from newsarchive.errors import InputError, NewsarchiveError, UsageError
 from newsarchive.fsio import atomic_write_bytes, atomic_write_many
+from newsarchive.model import Article
 from newsarchive.options import Options
-from newsarchive.pipeline import input_stem, normalize_bytes, normalize_file, render_all
+from newsarchive.pipeline import (
+    input_stem,
+    normalize_bytes,
+    normalize_file,
+    normalize_warc_record,
+    render_all,
+)
+from newsarchive.readers.html import HTML_SUFFIXES
+from newsarchive.readers.warc import WARC_SUFFIXES, is_warc_name, list_records, warc_stem
 
 # Editor back-ups and temporary files a scrape folder collects; never articles.
 _SKIP_SUFFIXES = ("~", ".swp", ".swo", ".bak", ".tmp", ".part", ".orig", ".DS_Store")
@@ -47,9 +56,13 @@ Status = Literal["converted", "skipped", "failed"]
 class Input:
     path: str  # a file path, or "-" for stdin
     relative_dir: Path = Path()  # where under -o its outputs go (mirrors the input tree)
+    record: int | None = None  # a web archive's HTML response: its byte offset in ``path``
+    index: int = 0  # … and its position among the archive's HTML responses (1-based)
 
     @property
     def name(self) -> str:
+        if self.record is not None:
+            return f"{warc_stem(self.path)}-{self.index:04d}.html"
         return STDIN_NAME if self.path == STDIN else Path(self.path).name
 
     @property
@@ -134,7 +147,7 @@ def _glob_base(pattern: str) -> Path:
 
 
 def collect_inputs(
-    paths: list[str], recursive: bool, exclude: Path | None = None
+    paths: list[str], recursive: bool, exclude: Path | None = None, records: bool = False
 ) -> tuple[list[Input], list[str]]:
     """Expand files, directories (with ``recursive``) and globs; return (inputs, notes).
 
@@ -179,7 +192,26 @@ def collect_inputs(
             continue
         seen.add(ident)
         unique.append(item)
+    if records:  # each HTML response of a web archive is an input of its own
+        unique = [r for item in unique for r in _records(item, notes)]
     return unique, notes
+
+
+def _records(item: Input, notes: list[str]) -> list[Input]:
+    if item.path == STDIN or not is_warc_name(item.path):
+        return [item]
+    try:
+        found = list_records(Path(item.path))
+    except NewsarchiveError:
+        return [item]  # converting it reports the cause, as for any bad input
+    if not found:
+        notes.append(f"{item.path}: skipped (a web archive without HTML responses)")
+    below = item.relative_dir / warc_stem(item.path)
+    return [Input(item.path, below, r.offset, r.index) for r in found]
+
+
+# What -r picks in a folder; anything else is skipped with a note.
+INPUT_SUFFIXES = (".txt", ".text", ".tei.xml", ".xml", ".tei", *HTML_SUFFIXES, *WARC_SUFFIXES)
 
 
 def _relative_parent(path: Path, base: Path) -> Path:
@@ -208,6 +240,10 @@ def _walk(root: Path, notes: list[str], exclude: Path | None = None) -> Iterator
             full = Path(folder) / name
             if reason := _skippable(name):
                 notes.append(f"{full}: skipped ({reason})")
+                continue
+            if not name.lower().endswith(INPUT_SUFFIXES):
+                kind = Path(name).suffix or "no suffix"
+                notes.append(f"{full}: skipped (not an input type: {kind})")
                 continue
             if full.is_symlink() and not full.exists():
                 notes.append(f"{full}: skipped (broken symbolic link)")
@@ -350,7 +386,13 @@ def run_task(task: Task) -> Result:
         if task.collides_with:
             raise InputError(f"outputs would overwrite those of {task.collides_with}; rename it")
         warm_up(options, task.formats)
-        data = task.data if task.data is not None else _read_input(Path(item.path), options)
+        articles: list[Article] | None = None
+        if item.record is not None:  # a web archive's record: read (and convert) it alone
+            data, articles = normalize_warc_record(
+                Path(item.path), item.record, item.index, options
+            )
+        else:
+            data = task.data if task.data is not None else _read_input(Path(item.path), options)
         result.sha256 = hashlib.sha256(data).hexdigest()
         prev = task.previous
         if (
@@ -365,7 +407,10 @@ def run_task(task: Task) -> Result:
             result.articles, result.flagged = prev.articles, prev.flagged
             return result
         name = STDIN_NAME if item.path == STDIN else item.path
-        articles = normalize_bytes(data, name, options)
+        if item.record is not None:
+            name = str(Path(item.path).parent / item.name)
+        if articles is None:
+            articles = normalize_bytes(data, name, options)
         outputs = render_all(articles, list(task.formats), options, input_name=name)
         target = out_dir / item.relative_dir
         # All editions of the input or none: a state record never points at half of them.

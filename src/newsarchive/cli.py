@@ -286,7 +286,7 @@ def convert(
         options = dataclasses.replace(options, max_bytes=int(max_size * 1024 * 1024))
     root = pick(root, cfg.archive_root, Path("archive"))
     shard_spec = parse_shard(shard) if shard else None
-    inputs, notes = collect_inputs(paths, recursive, exclude=output)
+    inputs, notes = collect_inputs(paths, recursive, exclude=output, records=True)
     if not inputs:
         for note in notes:
             _err(note)

@@ -10,6 +10,7 @@ from newsarchive.normalize import normalize
 from newsarchive.options import Options
 from newsarchive.readers.html import is_html_name
 from newsarchive.readers.text import read_path, read_text
+from newsarchive.readers.warc import is_warc_name
 
 TEI_SUFFIXES = (".tei.xml", ".xml", ".tei")
 
@@ -43,10 +44,31 @@ def normalize_html(
     return [unify_page_metadata(a) for a in _normalize(article, name, options)]
 
 
+def normalize_warc_record(
+    path: Path, offset: int, index: int, options: Options
+) -> tuple[bytes, list[Article]]:
+    """One HTML response of a web archive: (its payload, its article(s))."""
+    from newsarchive.readers.warc import read_record, record_name
+
+    record = read_record(path, offset, index, options.max_bytes)
+    name = str(path.parent / record_name(path.name, record))
+    return record.payload, normalize_html(record.payload, name, options, record.uri, record.date)
+
+
 def normalize_file(path: Path, options: Options | None = None) -> list[Article]:
     """Read one scraped text file (or TEI file) and return its normalised article(s)."""
     options = options or Options()
     path = Path(path)
+    if is_warc_name(path.name):  # every HTML response of the archive, one after the other
+        from newsarchive.readers.warc import iter_records, record_name
+
+        articles: list[Article] = []
+        for record in iter_records(path, options.max_bytes):
+            name = str(path.parent / record_name(path.name, record))
+            articles += normalize_html(record.payload, name, options, record.uri, record.date)
+        if not articles:
+            raise InputError("no HTML response records in this web archive", str(path))
+        return articles
     if is_tei(path.name) or is_html_name(path.name):
         try:
             size = path.stat().st_size

@@ -19,6 +19,7 @@ import codecs
 import hashlib
 import html as html_lib
 import re
+from copy import deepcopy
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,6 +95,8 @@ _DATE_META = (
 _TITLE_META = ("articletitle", "og:title", "twitter:title", "title", "headline")
 _SOURCE_META = ("contentsource", "source", "og:site_name", "application-name", "publisher")
 _SOURCE_LABEL = re.compile(r"(?:来源|來源|稿源)\s*(?:于|於)?\s*[:：]\s*([^\s:：|｜/]{2,20})")
+# libxml2 stops nesting elements at 256 levels (a guard against hostile pages).
+MAX_DEPTH = 255
 CAPTION_MAX = 60  # longest caption set below an image without a cue (measured: 15–45)
 
 
@@ -330,11 +333,35 @@ def _clean(text: str) -> str:
 # --------------------------------------------------------------------------- extraction
 
 
-def _extract(text: str) -> etree._Element | None:
+# Never article text, whatever a fallback inside says ("请开启脚本", an iframe's filler).
+_DROP_TAGS = ("noscript", "iframe", "frame", "object", "embed", "template", "applet")
+
+
+def _cleaned(root: etree._Element) -> etree._Element:
+    """A copy of the page without fallback content and hidden elements, for the extractor."""
+    copy = deepcopy(root)
+    doomed = [el for el in copy.iter(*_DROP_TAGS)]
+    doomed += [
+        el
+        for el in copy.iter()
+        if isinstance(el.tag, str) and el.get("style") and _hidden_style(el.get("style") or "")
+    ]
+    for el in doomed:
+        if el.getparent() is not None:
+            el.drop_tree()  # keeps the tail text, which belongs to the parent
+    return copy
+
+
+def _hidden_style(style: str) -> bool:
+    style = style.replace(" ", "").lower()
+    return "display:none" in style or "visibility:hidden" in style
+
+
+def _extract(page: str) -> etree._Element | None:
     import trafilatura  # imported on first use: it is slow to import
 
     xml = trafilatura.extract(
-        text,
+        page,
         output_format="xml",
         include_comments=False,
         include_tables=True,
@@ -698,6 +725,8 @@ def read_html(
         )
     if not data.strip():
         raise InputError("empty file (no text)", name)
+    if b"\x00" in data[:4096] and not data.startswith(tuple(b for b, _ in _BOMS)):
+        raise InputError("binary file (contains NUL bytes), not a web page", name)
     text, encoding, notes = decode_html(data, name)
     text = _XML_DECL.sub("", text, count=1)
     try:
@@ -711,7 +740,7 @@ def read_html(
     meta = _meta(root)
     title_text = page_title(root)
     index = SourceIndex(root)
-    doc = _extract(text)
+    doc = _extract(lxml_html.tostring(_cleaned(root), encoding="unicode"))
     items = _items(doc) if doc is not None else []
     for it in items:
         if it.text:
@@ -779,7 +808,23 @@ def _date_near_title(page_text: str, title: str | None) -> str | None:
     return iso_date(window)
 
 
+def _depth(root: etree._Element, limit: int) -> int:
+    """Nesting depth of the parsed page, counted up to ``limit`` (linear in the page)."""
+    deepest = depth = 0
+    for event, _ in etree.iterwalk(root, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        deepest = max(deepest, depth)
+        if deepest >= limit:
+            break
+    return deepest
+
+
 def _why_empty(root: etree._Element) -> str:
+    if _depth(root, MAX_DEPTH) >= MAX_DEPTH:
+        return (
+            f"markup nested too deeply (over {MAX_DEPTH} levels): the parser stops there, "
+            "no article text before it"
+        )
     body = root.find("body")
     if body is None:
         return "no article text: the page has no body"
