@@ -1,10 +1,11 @@
 """Normalisation: each step is a pure function over the Article, in this order.
 
-characters -> pinyin -> script -> chrome -> split (one page, several stories) -> credits ->
-title -> segment -> punctuation -> target script -> sidecar. Script comes early so that every
-later rule sees one script, Simplified (the rules are written in it), whatever the target; a
-Traditional target is reached at the end. Credits come after the split so each story keeps
-its own credits.
+characters -> pinyin -> script -> content -> chrome -> split (one page, several stories) ->
+credits -> title -> segment -> punctuation -> target script -> sidecar. Script comes early so
+that every later rule sees one script, Simplified (the rules are written in it), whatever the
+target; a Traditional target is reached at the end. Content (main-content detection: menus,
+link lists, notices and footers around the article's region go) runs before the whole-line
+chrome rules. Credits come after the split so each story keeps its own credits.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from newsarchive.errors import InputError
 from newsarchive.model import Article
 from newsarchive.normalize.characters import clean_characters
 from newsarchive.normalize.chrome import strip_chrome
+from newsarchive.normalize.content import detect_content
 from newsarchive.normalize.credits import extract_credits
 from newsarchive.normalize.pinyin import remove_pinyin
 from newsarchive.normalize.punctuation import unify_punctuation
@@ -27,6 +29,7 @@ STEPS = (
     "characters",
     "pinyin",
     "script",
+    "content",
     "chrome",
     "split",
     "credits",
@@ -44,6 +47,7 @@ def normalize(
     page = clean_characters(article)
     page = remove_pinyin(page)
     page = unify_script(page, working_script(options.script))
+    page = detect_content(page)
     page = strip_chrome(page)
     stories: list[Article] = []
     for story in split_page(page):

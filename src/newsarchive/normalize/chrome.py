@@ -14,6 +14,7 @@ from functools import cache
 
 from newsarchive.model import Article, Block, Edit, Metadata
 from newsarchive.normalize._lines import has_sentence_punct, is_heading_like, load_data
+from newsarchive.normalize.script import converter
 
 STEP = "chrome"
 
@@ -86,8 +87,21 @@ def _facts(groups: dict[str, str | None]) -> dict[str, str]:
     return facts
 
 
+# List bullets converters add (not ■ ◆ ●, which papers put before bylines and labels).
+_BULLETS = re.compile(r"^(?:[•*+□○▪▫►▸‣∙·\-–]\s*)+(?=\S)")
+
+
 def match_line(text: str) -> tuple[str, dict[str, str]] | None:
-    """If ``text`` is chrome, return (rule id, facts it carries)."""
+    """If ``text`` is chrome, return (rule id, facts it carries).
+
+    A list bullet a converter put in front (w3m "•", lynx "*"/"+") does not hide the line.
+    """
+    if (unbulleted := _BULLETS.sub("", text)) != text:
+        return _match(unbulleted) or _match(text)
+    return _match(text)
+
+
+def _match(text: str) -> tuple[str, dict[str, str]] | None:
     for rule in line_rules():
         if len(text) > rule.max_len or (rule.no_punct and has_sentence_punct(text)):
             continue
@@ -124,7 +138,7 @@ def _match_pieces(text: str) -> tuple[str, dict[str, str]] | None:
     return "+".join(dict.fromkeys(used)), facts
 
 
-def _apply_facts(metadata: Metadata, facts: dict[str, str]) -> Metadata:
+def apply_facts(metadata: Metadata, facts: dict[str, str]) -> Metadata:
     for key, value in facts.items():
         if key == "authors":
             names = tuple(n for n in re.split(r"[、,，]", value) if n)
@@ -141,13 +155,15 @@ def strip_chrome(article: Article) -> Article:
     metadata = article.metadata
     seen_repeated: set[str] = set()
     repeated = _repeated_lines(article)
-    for block in article.blocks:
+    for block, shadow in zip(article.blocks, shadow_texts(article), strict=True):
         text = block.text
         line = block.source_lines[0] if block.source_lines else None
         if not text:
             blocks.append(block)
             continue
-        matched = match_line(text)
+        matched = match_line(shadow)
+        if matched is not None:
+            matched = (matched[0], original_facts(matched[1], shadow, text))
         if matched is None:
             if text in repeated:  # a title the page template prints again: keep the first
                 if text in seen_repeated:
@@ -157,10 +173,31 @@ def strip_chrome(article: Article) -> Article:
             blocks.append(block)
             continue
         rule, facts = matched
-        metadata = _apply_facts(metadata, facts)
+        metadata = apply_facts(metadata, facts)
         summary = ", ".join(f"{k}={v}" for k, v in facts.items())
         edits.append(Edit(STEP, rule, "metadata" if facts else "remove", text, summary, line))
     return article.evolve(metadata=metadata, blocks=blocks, edits=edits)
+
+
+def shadow_texts(article: Article) -> list[str]:
+    """The lines in Simplified script: the rules are written for it (zh-Hant output too)."""
+    texts = [b.text for b in article.blocks]
+    if article.metadata.language == "zh-Hans":
+        return texts
+    converted = converter("t2s").convert("\n".join(texts)).split("\n")
+    return converted if len(converted) == len(texts) else texts
+
+
+def original_facts(facts: dict[str, str], shadow: str, text: str) -> dict[str, str]:
+    """Facts read on the Simplified shadow, cut from the original line where it aligns."""
+    if shadow == text or len(shadow) != len(text):
+        return facts
+    result = dict(facts)
+    for key in ("newspaper", "section", "authors"):
+        value = facts.get(key)
+        if value and (at := shadow.find(value)) >= 0:
+            result[key] = text[at : at + len(value)]
+    return result
 
 
 def _repeated_lines(article: Article) -> set[str]:
