@@ -154,7 +154,7 @@ def strip_chrome(article: Article) -> Article:
     blocks: list[Block] = []
     metadata = article.metadata
     seen_repeated: set[str] = set()
-    repeated = _repeated_lines(article)
+    repeated = repeated_lines(article)
     for block, shadow in zip(article.blocks, shadow_texts(article), strict=True):
         text = block.text
         line = block.source_lines[0] if block.source_lines else None
@@ -200,7 +200,7 @@ def original_facts(facts: dict[str, str], shadow: str, text: str) -> dict[str, s
     return result
 
 
-def _repeated_lines(article: Article) -> set[str]:
+def repeated_lines(article: Article) -> set[str]:
     """Heading-like lines printed more than once (a title repeated by the page template)."""
     counts: dict[str, int] = {}
     for block in article.blocks:

@@ -393,7 +393,10 @@ def detect_content(article: Article) -> Article:
     first, last = region
     keep = set(range(first, last + 1)) | _headline_zone(lines, first) | _tail_zone(lines, last)
     drop: dict[int, tuple[str, Line]] = {}
+    repeated = chrome.repeated_lines(article)  # a title printed twice: chrome keeps one
     for k, line in enumerate(lines):
+        if k not in keep and line.kind == SHORT and line.text in repeated:
+            continue
         if k not in keep:
             if line.kind == META and line.facts is not None:
                 drop[line.index] = ("content.outside-main:" + line.rule, line)
