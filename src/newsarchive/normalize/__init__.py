@@ -1,10 +1,12 @@
 """Normalisation: each step is a pure function over the Article, in this order.
 
-characters -> pinyin -> script -> chrome -> split (one page, several stories) -> credits ->
-title -> segment -> punctuation -> target script -> sidecar. Script comes early so that every
-later rule sees one script, Simplified (the rules are written in it), whatever the target; a
-Traditional target is reached at the end. Credits come after the split so each story keeps
-its own credits.
+characters -> pinyin -> script -> fields (a corpus header block) -> chrome -> split (one
+page, several stories) -> credits -> title -> dates -> newspaper -> segment -> punctuation ->
+target script -> sidecar. Script comes early so that every later rule sees one script,
+Simplified (the rules are written in it), whatever the target; a Traditional target is
+reached at the end. The header block is read before chrome can take its lines. Credits come
+after the split so each story keeps its own credits; the date and the newspaper are chosen
+per story once its headline and opening are known (the one nearest them wins).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from newsarchive.model import Article
 from newsarchive.normalize.characters import clean_characters
 from newsarchive.normalize.chrome import strip_chrome
 from newsarchive.normalize.credits import extract_credits
+from newsarchive.normalize.dates import pick_date
+from newsarchive.normalize.fields import header_fields, pick_newspaper
 from newsarchive.normalize.pinyin import remove_pinyin
 from newsarchive.normalize.punctuation import unify_punctuation
 from newsarchive.normalize.script import to_target_script, unify_script, working_script
@@ -27,10 +31,13 @@ STEPS = (
     "characters",
     "pinyin",
     "script",
+    "fields",
     "chrome",
     "split",
     "credits",
     "title",
+    "dates",
+    "newspaper",
     "segment",
     "punctuation",
     "target script",
@@ -44,11 +51,14 @@ def normalize(
     page = clean_characters(article)
     page = remove_pinyin(page)
     page = unify_script(page, working_script(options.script))
+    page = header_fields(page)
     page = strip_chrome(page)
     stories: list[Article] = []
     for story in split_page(page):
         story = extract_credits(story)
         story = extract_title(story)
+        story = pick_date(story)
+        story = pick_newspaper(story)
         story = segment(story)
         if options.punctuation == "fix":
             story = unify_punctuation(story)
