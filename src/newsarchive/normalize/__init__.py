@@ -1,11 +1,14 @@
 """Normalisation: each step is a pure function over the Article, in this order.
 
-characters -> pinyin -> script -> content -> chrome -> split (one page, several stories) ->
-credits -> title -> segment -> punctuation -> target script -> sidecar. Script comes early so
-that every later rule sees one script, Simplified (the rules are written in it), whatever the
-target; a Traditional target is reached at the end. Content (main-content detection: menus,
-link lists, notices and footers around the article's region go) runs before the whole-line
-chrome rules. Credits come after the split so each story keeps its own credits.
+characters -> pinyin -> script -> fields (a corpus header block) -> content -> chrome ->
+split (one page, several stories) -> credits -> title -> dates -> newspaper -> segment ->
+punctuation -> target script -> sidecar. Script comes early so that every later rule sees one
+script, Simplified (the rules are written in it), whatever the target; a Traditional target is
+reached at the end. The header block is read before content and chrome can take its lines.
+Content (main-content detection: menus, link lists, notices and footers around the article's
+region go) runs before the whole-line chrome rules. Credits come after the split so each story
+keeps its own credits; the date and the newspaper are chosen per story once its headline and
+opening are known (the one nearest them wins).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from newsarchive.normalize.characters import clean_characters
 from newsarchive.normalize.chrome import strip_chrome
 from newsarchive.normalize.content import detect_content
 from newsarchive.normalize.credits import extract_credits
+from newsarchive.normalize.dates import pick_date
+from newsarchive.normalize.fields import header_fields, pick_newspaper
 from newsarchive.normalize.pinyin import remove_pinyin
 from newsarchive.normalize.punctuation import unify_punctuation
 from newsarchive.normalize.script import to_target_script, unify_script, working_script
@@ -29,11 +34,14 @@ STEPS = (
     "characters",
     "pinyin",
     "script",
+    "fields",
     "content",
     "chrome",
     "split",
     "credits",
     "title",
+    "dates",
+    "newspaper",
     "segment",
     "punctuation",
     "target script",
@@ -47,12 +55,15 @@ def normalize(
     page = clean_characters(article)
     page = remove_pinyin(page)
     page = unify_script(page, working_script(options.script))
+    page = header_fields(page)
     page = detect_content(page)
     page = strip_chrome(page)
     stories: list[Article] = []
     for story in split_page(page):
         story = extract_credits(story)
         story = extract_title(story)
+        story = pick_date(story)
+        story = pick_newspaper(story)
         story = segment(story)
         if options.punctuation == "fix":
             story = unify_punctuation(story)

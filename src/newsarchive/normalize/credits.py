@@ -1,9 +1,22 @@
 """Step: credits -> metadata. Bylines, editors, photographers and photo credits leave the text.
 
-Rules live in ``data/credits.toml``; a list of surnames (``data/surnames.txt``) tells a
-line of personal names ("王静 刘廷") from a short heading ("讲故事 说变化"). Matching runs on a
-Simplified shadow of the line so that Traditional text (責編/劉艷梅) matches the same rules;
-the names themselves are cut from the original line.
+Families (rules in ``data/credits.toml``):
+
+* whole-line credits, bare or in brackets: editors ("责任编辑：张三", "【编辑：张三】",
+  "(责编：张三、李四)", "（编辑：张三）1120823" with a date code), bylines ("本报记者 张 三",
+  "■记者 张三 通讯员 李四", "文/张三", a reporter word on one line and the names on the next),
+  a dateline with its byline ("（新华社北京2月3日电 记者张三、李四）"), photographer lines
+  ("某报记者王五摄"), photo credits, info lines ("发布日期：… 责任编辑：…", see ``fields``), and
+  a line of names only (beside the body);
+* credits opening the first paragraph: "新华社某地5月1日电（记者张三）…" and "（某社记者张三台北
+  23日电）…" keep their dateline, "〔记者张三／某地报导〕…" and "【某报讯】记者张三报道：…"
+  lose the byline;
+* credits closing a paragraph: "（张三）", "(文/图 张三 李四)", "（作者系…）", "(责编/张三)".
+
+Layout, proofreading and production labels (版式设计, 校对, 统筹…) are filed under their own
+role, not as editors. A surname list (``data/surnames.txt``) tells a line of personal
+names ("王静 刘廷") from a short heading ("讲故事 说变化"). Matching runs on a Simplified shadow
+of the line, so Traditional text matches the same rules; names are cut from the original.
 """
 
 from __future__ import annotations
@@ -14,10 +27,14 @@ from functools import cache
 
 from newsarchive.model import Article, Block, Credit, Edit, Metadata
 from newsarchive.normalize._lines import ends_terminal, has_sentence_punct, load_data, load_list
+from newsarchive.normalize.dates import parse_compact
 from newsarchive.normalize.script import converter
 
 STEP = "credits"
-_SEPARATORS = re.compile(r"[^\s、，,]+")
+# The rule of an edit that hands a date printed with a credit to the dates step.
+DATE_RULE = "credit.date"
+_SEPARATORS = re.compile(r"[^\s、，,;；]+")
+_SPLIT = " |｜/、，,;；"
 
 
 @dataclass
@@ -29,6 +46,7 @@ class Found:
     credits: list[Credit] = field(default_factory=list)
     newspaper: str | None = None
     affiliation: str | None = None
+    date: str | None = None
 
 
 @cache
@@ -54,31 +72,72 @@ def is_name(token: str) -> bool:
     return token[0] in names or token[:2] in names
 
 
+def name_spans(text: str) -> list[tuple[int, int]] | None:
+    """Spans of the names in ``text`` if it holds names only ("张三、李四", "马  晨 王五").
+
+    E-papers pad two-character names to the width of three ("马  晨"): a lone surname
+    followed, across spaces only, by one or two characters is one name."""
+    tokens = [(m.start(), m.end()) for m in _SEPARATORS.finditer(text)]
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(tokens):
+        start, end = tokens[i]
+        word = text[start:end]
+        if len(word) == 1 and i + 1 < len(tokens):
+            nxt = tokens[i + 1]
+            gap = text[end : nxt[0]]
+            if not gap.strip() and nxt[1] - nxt[0] <= 2 and is_name(word + text[nxt[0] : nxt[1]]):
+                spans.append((start, nxt[1]))
+                i += 2
+                continue
+        if not is_name(word):
+            return None
+        spans.append((start, end))
+        i += 1
+    return spans or None
+
+
+def _cut(original: str, span: tuple[int, int], offset: int = 0) -> str:
+    return re.sub(r"\s+", "", original[offset + span[0] : offset + span[1]])
+
+
+def names_in(text: str) -> list[str] | None:
+    spans = name_spans(text)
+    return [_cut(text, s) for s in spans] if spans else None
+
+
+@cache
+def editor_labels() -> tuple[str, ...]:
+    return tuple(sorted(_rules()["editor_labels"], key=len, reverse=True))  # type: ignore[arg-type]
+
+
+def role_of(label: str) -> str:
+    roles: dict[str, str] = _rules()["label_roles"]  # type: ignore[assignment]
+    return roles.get(label, "editor")
+
+
 def _names_pattern() -> str:
     return str(_rules()["names"])
 
 
 @cache
-def _photo_rules() -> tuple[tuple[str, re.Pattern[str]], ...]:
+def _compiled(section: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
     return tuple(
         (r["id"], re.compile(r["pattern"].replace("NAMES", _names_pattern())))
-        for r in _rules()["photo"]  # type: ignore[union-attr]
+        for r in _rules()[section]  # type: ignore[union-attr]
     )
 
 
 @cache
-def _caption_rules() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    return tuple(
-        (r["id"], re.compile(r["pattern"].replace("NAMES", _names_pattern())))
-        for r in _rules()["caption_credit"]  # type: ignore[union-attr]
-    )
+def _pattern(key: str) -> re.Pattern[str]:
+    return re.compile(str(_rules()[key]))
 
 
 @cache
 def _editor_re() -> re.Pattern[str]:
-    labels = "|".join(sorted(_rules()["editor_labels"], key=len, reverse=True))  # type: ignore[arg-type]
+    labels = "|".join(editor_labels())
     # Names end where the next "label:" or the line ends ("编辑：张三 校对：李四").
-    names = r"[\u4e00-\u9fff·]{2,4}(?:[\s、，,]+[\u4e00-\u9fff·]{2,4})*?"
+    names = r"[\u4e00-\u9fff·]{1,4}(?:[\s、，,]+[\u4e00-\u9fff·]{1,4})*?"
     return re.compile(
         f"(?P<label>{labels})\\s*[:：/]\\s*(?P<names>{names})"
         f"(?=[\\s|｜/、，,;；]*(?:(?:{labels})\\s*[:：/]|$))"
@@ -93,21 +152,26 @@ def _reporter_re() -> re.Pattern[str]:
     )
 
 
-def shadow(text: str, language: str) -> str:
+@cache
+def _action_re() -> re.Pattern[str]:
+    words = sorted(_rules()["byline_actions"], key=len, reverse=True)  # type: ignore[arg-type]
+    # "／金门报导", "/北京报道", "报道：", " 整合" closing a byline.
+    return re.compile(
+        rf"\s*(?:[／/]\s*[\u4e00-\u9fff]{{1,8}}?(?:{'|'.join(words)}|电)|(?:{'|'.join(words)}))"
+        r"\s*[:：]?\s*$"
+    )
+
+
+def shadow(text: str, language: str = "zh-Hant") -> str:
     """Simplified form of ``text`` with the same length, for matching Simplified rules."""
-    if language != "zh-Hant":
+    if language == "zh-Hans":
         return text
     simplified = converter("t2s").convert(text)
     return simplified if len(simplified) == len(text) else text
 
 
-def names_in(text: str) -> list[str] | None:
-    tokens = _SEPARATORS.findall(text)
-    return tokens if tokens and all(is_name(t) for t in tokens) else None
-
-
 def match_photo(text: str, original: str) -> Found | None:
-    for rule, pattern in _photo_rules():
+    for rule, pattern in _compiled("photo"):
         if found := pattern.match(text):
             who = original[found.start("who") : found.end("who")].strip()
             label = original[found.start("label") : found.end("label")]
@@ -115,65 +179,122 @@ def match_photo(text: str, original: str) -> Found | None:
     return None
 
 
+def match_photographer_line(text: str, original: str) -> Found | None:
+    """ "本报记者 张 三摄", "李四摄（某某社发）", "某报记者王五、赵六摄" on a line of their own."""
+    for rule, pattern in _compiled("photographer_line"):
+        found = pattern.match(text)
+        if not found:
+            continue
+        spans = name_spans(found.group("who"))
+        if not spans:
+            continue
+        offset = found.start("who")
+        label = original[found.start("label") : found.end("label")]
+        return Found(rule, credits=[Credit(_cut(original, s, offset), "photographer", label)
+                                    for s in spans])
+    return None
+
+
 def match_editors(text: str, original: str) -> Found | None:
     result = Found("credit.editor")
     position = 0
     for found in _editor_re().finditer(text):
-        if text[position : found.start()].strip(" |｜/、，,;；"):
+        if text[position : found.start()].strip(_SPLIT):
             return None
-        names = names_in(found.group("names"))
-        if not names:
+        spans = name_spans(found.group("names"))
+        if not spans:
             return None
         label = found.group("label")
-        start = found.start("names")
-        for name_match in _SEPARATORS.finditer(found.group("names")):
-            name = original[start + name_match.start() : start + name_match.end()]
-            result.credits.append(Credit(name, "editor", label))
+        for span in spans:
+            name = _cut(original, span, found.start("names"))
+            result.credits.append(Credit(name, role_of(label), original[found.start("label"):
+                                                                         found.end("label")]))
         position = found.end()
-    if not result.credits or text[position:].strip(" |｜/、，,;；"):
+    if not result.credits or text[position:].strip(_SPLIT):
         return None
     return result
 
 
+def _strip_action(text: str) -> str:
+    """The byline without a closing "／某地报导", "报道：", " 整合"."""
+    found = _action_re().search(text)
+    return text[: found.start()] if found and found.start() > 0 else text
+
+
 def match_byline(text: str, original: str) -> Found | None:
-    """ "■中国城市报记者 郭文治 李彤彤", "本报记者 张三 通讯员 李四", "文/张三"."""
+    """ "■中国城市报记者 郭文治 李彤彤", "本报记者 张三 通讯员 李四", "文/张三", "记者张三报道"."""
     bullets = str(_rules()["bullets"])
-    body = text.lstrip(bullets + " ")
-    offset = len(text) - len(body)
-    prefix = re.match(r"(?:文|文字|撰文|文/图|图/文|文图)\s*[/:：·]\s*", body)
+    body = _strip_action(text.lstrip(bullets + " "))
+    offset = len(text) - len(text.lstrip(bullets + " "))
+    body = body[: len(body)]
+    prefix = re.match(
+        r"(?:文/图|图/文)\s*[/:：·|｜]?\s*|(?:文图|图文|文字|撰文|文)\s*[/:：·|｜]\s*", body
+    )
     result = Found("credit.byline")
     saw_reporter = bool(prefix)
     if prefix:
         offset += prefix.end()
         body = body[prefix.end() :]
-    for token in _SEPARATORS.finditer(body):
+    tokens = list(_SEPARATORS.finditer(body))
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
         word = token.group()
-        name_span = (offset + token.start(), offset + token.end())
+        start = offset + token.start()
         if not is_name(word):
+            # A padded name ("马  晨") spans two tokens.
+            if len(word) == 1 and i + 1 < len(tokens):
+                pair = name_spans(body[token.start() : tokens[i + 1].end()])
+                if pair and len(pair) == 1:
+                    result.authors.append(_cut(original, (start, offset + tokens[i + 1].end())))
+                    i += 2
+                    continue
             reporter = _reporter_re().fullmatch(word)
             if not reporter:
                 return None
             saw_reporter = True
             org = reporter.group("org")
             if org.endswith(("报", "報")) and org not in ("本报", "本報"):
-                result.newspaper = original[name_span[0] : name_span[0] + len(org)]
+                result.newspaper = original[start : start + len(org)]
             if not reporter.group("name"):
+                i += 1
                 continue
             if not is_name(reporter.group("name")):
                 return None
-            name_span = (name_span[0] + reporter.start("name"), name_span[1])
-        result.authors.append(original[name_span[0] : name_span[1]])
+            start += reporter.start("name")
+        result.authors.append(_cut(original, (start, offset + token.end())))
+        i += 1
     return result if saw_reporter and result.authors else None
+
+
+def reporter_only(text: str) -> bool:
+    """A byline whose names went to the next line: "某某报记者", "本报记者"."""
+    body = text.strip().lstrip(str(_rules()["bullets"]) + " ")
+    found = _reporter_re().fullmatch(body)
+    return bool(found and not found.group("name").strip() and len(found.group("org")) <= 10)
+
+
+def match_dateline_byline(text: str, original: str) -> Found | None:
+    """ "新华社北京2月3日电 记者张三、李四" (the whole credit, usually in brackets)."""
+    found = _pattern("dateline_byline").match(text)
+    if not found or not re.search(r"\d|[一二三四五六七八九十]", found.group("lead")):
+        return None
+    start = found.start("byline")
+    byline = match_byline(text[start:], original[start:])
+    if byline:
+        byline.rule = "credit.dateline-byline"
+    return byline
 
 
 def match_names_line(text: str, original: str) -> Found | None:
     """A line of names only, optionally followed by a photo credit: "王静 刘廷 图片…提供"."""
     tokens = list(_SEPARATORS.finditer(text))
-    for cut in range(len(tokens), 0, -1):
-        head = [t.group() for t in tokens[:cut]]
-        if not all(is_name(t) for t in head) or len(head) > 8:
+    for cut in range(min(len(tokens), 8), 0, -1):
+        end = tokens[cut - 1].end()
+        spans = name_spans(text[:end])
+        if not spans:
             continue
-        authors = [original[t.start() : t.end()] for t in tokens[:cut]]
+        authors = [_cut(original, s) for s in spans]
         result = Found("credit.names", authors=authors)
         if cut == len(tokens):
             return result
@@ -187,44 +308,110 @@ def match_names_line(text: str, original: str) -> Found | None:
     return None
 
 
+def _unwrap(text: str) -> tuple[int, int, str | None] | None:
+    """(start, end) of a whole-line credit inside brackets, and a date code after them."""
+    opens, closes = str(_rules()["open_brackets"]), str(_rules()["close_brackets"])
+    stripped = text.strip()
+    if not stripped or stripped[0] not in opens:
+        return None
+    lead = len(text) - len(text.lstrip())
+    code = None
+    body_end = len(text.rstrip())
+    if found := _pattern("date_code").search(text):
+        code = parse_compact(found.group("code"))
+        if code:
+            body_end = len(text[: found.start()].rstrip())
+    if body_end <= lead + 1 or text[body_end - 1] not in closes:
+        return None
+    inner = text[lead + 1 : body_end - 1]
+    if any(c in inner for c in opens + closes):
+        return None
+    return lead + 1, body_end - 1, code
+
+
+def match_line(text: str, original: str) -> Found | None:
+    """A whole line that is a credit (bare or in brackets), else None."""
+    unwrapped = _unwrap(text)
+    if unwrapped:
+        start, end, code = unwrapped
+        inner, inner_original = text[start:end], original[start:end]
+        found = (
+            match_editors(inner.strip(), inner_original.strip())
+            or match_dateline_byline(inner.strip(), inner_original.strip())
+            or match_byline(inner, inner_original)
+        )
+        if found:
+            found.date = code
+        return found
+    return (
+        match_editors(text, original)
+        or match_photographer_line(text, original)
+        or (None if has_sentence_punct(text) else match_byline(text, original))
+        or match_photo(text, original)
+    )
+
+
 _TRAILING_PAREN = re.compile(r"[(（](?P<inner>[^()（）]{1,60})[)）]\s*$")
 
 
-def strip_trailing_credits(text: str, original: str) -> tuple[str, list[Found]]:
-    """Peel "(作者系…)", "(责编/…)", "(韩慧林)" off the end of a closing paragraph."""
-    found_all: list[Found] = []
-    while match := _TRAILING_PAREN.search(text):
+def _tail(inner: str, inner_original: str, run_end: bool) -> Found | None:
+    if inner.startswith(("作者系", "作者为", "作者单位")):
+        value = re.sub(r"^作者(?:系|为|单位)[:：]?", "", inner_original).strip()
+        return Found("credit.affiliation", affiliation=value)
+    if editors := match_editors(inner.strip(), inner_original.strip()):
+        editors.rule = "credit.trailing-editor"
+        return editors
+    if byline := match_dateline_byline(inner.strip(), inner_original.strip()):
+        byline.rule = "credit.trailing-dateline-byline"
+        return byline
+    if byline := match_byline(inner, inner_original):
+        byline.rule = "credit.trailing-byline"
+        return byline
+    # A bare name closes the story ("……举行。（张三）") only where the body run ends.
+    if run_end and (spans := name_spans(inner)):
+        return Found("credit.trailing-author", authors=[_cut(inner_original, s) for s in spans])
+    return None
+
+
+def strip_trailing_credits(
+    text: str, original: str, run_end: bool = True
+) -> tuple[str, list[tuple[Found, str]]]:
+    """Peel "(作者系…)", "(责编/…)", "(韩慧林)", "（编辑：…）1120823" off a paragraph's end.
+
+    Returns the kept original text and each credit with the text it removed."""
+    found_all: list[tuple[Found, str]] = []
+    while True:
+        code = None
+        body_end = len(text)
+        if (date_code := _pattern("date_code").search(text)) and (
+            parsed := parse_compact(date_code.group("code"))
+        ):
+            head = text[: date_code.start()].rstrip()
+            if head.endswith((")", "）")):
+                code, body_end = parsed, len(head)
+        match = _TRAILING_PAREN.search(text[:body_end])
+        if not match:
+            break
         before = text[: match.start()].rstrip()
         if not before or not ends_terminal(before):
             break
         inner = match.group("inner")
         inner_original = original[match.start("inner") : match.end("inner")]
-        if inner.startswith("作者系") or inner.startswith("作者为"):
-            found = Found("credit.affiliation", affiliation=inner_original[3:].strip())
-        elif editors := match_editors(inner, inner_original):
-            found = editors
-            found.rule = "credit.trailing-editor"
-        elif names_in(inner):
-            found = Found(
-                "credit.trailing-author",
-                authors=[inner_original[m.start() : m.end()] for m in _SEPARATORS.finditer(inner)],
-            )
-        elif byline := match_byline(inner, inner_original):
-            found = byline
-            found.rule = "credit.trailing-byline"
-        else:
+        found = _tail(inner, inner_original, run_end)
+        if found is None:
             break
-        found_all.insert(0, found)
+        found.date = code
+        found_all.insert(0, (found, original[match.start() :].strip()))
         text, original = text[: match.start()].rstrip(), original[: match.start()].rstrip()
     return original, found_all
 
 
 def caption_credit(text: str, original: str) -> tuple[str, str, str] | None:
     """(caption without credit, photographer, rule) for "开展廉洁主题教育 摄/汪新"."""
-    for rule, pattern in _caption_rules():
+    for rule, pattern in _compiled("caption_credit"):
         found = pattern.search(text)
-        if found and found.start() > 0 and names_in(found.group("who")):
-            who = original[found.start("who") : found.end("who")]
+        if found and found.start() > 0 and (spans := name_spans(found.group("who"))):
+            who = "、".join(_cut(original, s, found.start("who")) for s in spans)
             return original[: found.start()].rstrip(), who, rule
     return None
 
@@ -233,38 +420,35 @@ def _is_body(text: str) -> bool:
     return has_sentence_punct(text) and len(text) >= 21
 
 
-def _merge(metadata: Metadata, found: Found) -> Metadata:
+def merge(metadata: Metadata, found: Found) -> Metadata:
     if found.authors:
         authors = tuple(dict.fromkeys(metadata.authors + tuple(found.authors)))
         metadata = metadata.with_field("authors", authors, "text")
     if found.credits:
         credits = tuple(dict.fromkeys(metadata.credits + tuple(found.credits)))
         metadata = metadata.with_field("credits", credits, "text")
-    if found.newspaper and metadata.newspaper is None:
+    if found.newspaper and metadata.source_of("newspaper") in (None, "chrome"):
         metadata = metadata.with_field("newspaper", found.newspaper, "text")
     if found.affiliation and metadata.author_affiliation is None:
         metadata = metadata.with_field("author_affiliation", found.affiliation, "text")
     return metadata
 
 
-def _describe(found: Found) -> str:
+def describe(found: Found) -> str:
     parts = [f"author={a}" for a in found.authors]
     parts += [f"{c.role}={c.name}" for c in found.credits]
     if found.newspaper:
         parts.append(f"newspaper={found.newspaper}")
     if found.affiliation:
         parts.append(f"affiliation={found.affiliation}")
+    if found.date:
+        parts.append(f"date={found.date}")
     return ", ".join(parts)
 
 
 # A caption that carries sentence punctuation still ends in its photographer ("…会见某国总统。
 # 新华社记者 王五 摄"); up to this length such a line is taken for a caption.
 PUNCTUATED_CAPTION_MAX = 90
-
-
-@cache
-def _lead_re() -> re.Pattern[str]:
-    return re.compile(str(_rules()["lead_credit"]))
 
 
 def _caption_cut(simple: str, text: str) -> tuple[str, str, str] | None:
@@ -274,74 +458,189 @@ def _caption_cut(simple: str, text: str) -> tuple[str, str, str] | None:
 
 
 def strip_lead_credit(simple: str, text: str) -> tuple[str, Found] | None:
-    """ "新华社北京5月1日电（记者张三、李四）国家主席…" -> the text without the credit."""
-    found = _lead_re().match(simple)
-    if not found:
+    """A byline opening a paragraph -> (the paragraph without it, the credit).
+
+    "新华社北京5月1日电（记者张三、李四）国家主席…" and "（某社记者张三台北23日电）…" keep
+    their dateline; "〔记者张三／某地报导〕…" and "【某报讯】记者张三报道：…" lose the byline."""
+    if found := _pattern("lead_credit").match(simple):
+        inner = found.group("inner")
+        byline = match_byline(inner, text[found.start("inner") : found.end("inner")])
+        if byline:
+            byline.rule = "credit.dateline-byline"
+            return text[: found.end("lead")] + text[found.end() :], byline
+    if found := _pattern("agency_dateline").match(simple):
+        start, end = found.start("names"), found.end("names")
+        for give in range(0, 3):  # hand characters to the place until the names are names
+            if end - give - start < 2:
+                break
+            if spans := name_spans(simple[start : end - give]):
+                names = [_cut(text, s, start) for s in spans]
+                credit = Found("credit.agency-dateline", authors=names)
+                return text[: found.start("credit")] + text[end - give :], credit
+    if found := _pattern("mark_byline").match(simple):
+        spans = name_spans(found.group("names"))
+        if spans:
+            names = [_cut(text, s, found.start("names")) for s in spans]
+            credit = Found("credit.mark-byline", authors=names)
+            return text[: found.start("credit")] + text[found.end("credit") :].lstrip(), credit
+    if (found := _pattern("lead_bracket").match(simple)) and found.end() < len(simple):
+        inner = found.group("inner")
+        byline = match_byline(inner, text[found.start("inner") : found.end("inner")])
+        if byline and re.search(r"记者|通讯员|特约|撰文|文/", inner):
+            byline.rule = "credit.lead-bracket"
+            return text[found.end() :].lstrip(), byline
+    return None
+
+
+def _at_body_edge(index: int, body: list[bool], texts: list[str]) -> bool:
+    """Body text on exactly one side (the nearest non-empty lines): where a byline stands.
+
+    A line of names between two body lines is a tag list or a line inside the text."""
+    sides = []
+    for step in (-1, 1):
+        j = index + step
+        while 0 <= j < len(texts) and not texts[j]:
+            j += step
+        # Body above must have ended its last sentence ("…举行。" then the byline).
+        sides.append(0 <= j < len(texts) and body[j] and (step > 0 or ends_terminal(texts[j])))
+    return sides[0] != sides[1]
+
+
+def _next_text(blocks: list[Block], index: int) -> int | None:
+    for j in range(index + 1, min(len(blocks), index + 4)):
+        if blocks[j].text:
+            return j
+    return None
+
+
+def _previous_text(blocks: list[Block], index: int) -> int | None:
+    for j in range(index - 1, -1, -1):
+        if blocks[j].text:
+            return j
+    return None
+
+
+def _field_line(simple: str, text: str) -> Found | None:
+    from newsarchive.normalize.fields import parse_field_line
+
+    parsed = parse_field_line(simple)
+    if parsed is None:
         return None
-    inner, inner_text = found.group("inner"), text[found.start("inner") : found.end("inner")]
-    byline = match_byline(inner, inner_text)
-    if byline is None:
-        return None
-    byline.rule = "credit.dateline-byline"
-    return text[: found.end("lead")] + text[found.end() :], byline
+    found = Found("fields.info-line", newspaper=parsed.newspaper, date=parsed.date)
+    found.authors = [name for name, _ in parsed.authors]
+    found.credits = [Credit(name, role_of(label), label) for name, label in parsed.editors]
+    return found
+
+
+def _harvest_chrome(article: Article, lines: list[int]) -> list[tuple[Found, Edit]]:
+    """Editors printed on an info line that chrome removed ("发布日期：… 责任编辑：张三")."""
+    if not lines:
+        return []
+    first, last = min(lines), max(lines)
+    harvested = []
+    for edit in article.provenance:
+        if edit.step != "chrome" or not edit.line or not first - 15 <= edit.line <= last + 15:
+            continue
+        if not any(label in edit.text for label in ("编", "編", "审", "審")):
+            continue
+        simple = shadow(edit.text)
+        found = _field_line(simple, edit.text) or match_editors(simple, edit.text)
+        if found and (found.credits or found.authors):
+            found = Found("credit.from-chrome", authors=found.authors, credits=found.credits)
+            harvested.append((found, edit))
+    return harvested
 
 
 def extract_credits(article: Article) -> Article:
     language = article.metadata.language
+    blocks = list(article.blocks)
+    simples = [shadow(b.text, language) for b in blocks]
     captions = {
-        i: cut for i, b in enumerate(article.blocks)
-        if b.text and (cut := _caption_cut(shadow(b.text, language), b.text))
+        i: cut for i, b in enumerate(blocks) if b.text and (cut := _caption_cut(simples[i], b.text))
     }
-    body_indexes = [
-        i for i, b in enumerate(article.blocks) if _is_body(b.text) and i not in captions
-    ]
-    first_body = body_indexes[0] if body_indexes else len(article.blocks)
+    body = [_is_body(s) and i not in captions for i, s in enumerate(simples)]
+    body_indexes = [i for i, is_body in enumerate(body) if is_body]
+    first_body = body_indexes[0] if body_indexes else len(blocks)
     last_body = body_indexes[-1] if body_indexes else -1
     metadata = article.metadata
     edits: list[Edit] = []
-    blocks: list[Block] = []
-    for index, block in enumerate(article.blocks):
-        text = block.text
+    out: list[Block] = []
+    texts = [b.text for b in blocks]
+
+    def record(found: Found, removed: str, line: int | None) -> None:
+        nonlocal metadata
+        metadata = merge(metadata, found)
+        edits.append(Edit(STEP, found.rule, "metadata", removed, describe(found), line))
+        if found.date:
+            edits.append(Edit(STEP, DATE_RULE, "metadata", removed,
+                              f"date={found.date}", line))
+
+    skip: set[int] = set()
+    for index, block in enumerate(blocks):
+        text, simple = block.text, simples[index]
         line = block.source_lines[0] if block.source_lines else None
-        if not text:
-            blocks.append(block)
+        if index in skip:
             continue
-        simple = shadow(text, language)
+        if not text:
+            out.append(block)
+            continue
         outside_body = index < first_body or index > last_body
-        found = (
-            match_editors(simple, text)
-            or (None if has_sentence_punct(simple) else match_byline(simple, text))
-            or match_photo(simple, text)
-            or (match_names_line(simple, text) if outside_body else None)
-        )
+        found = match_line(simple, text) or (_field_line(simple, text) if not body[index] else None)
+        if found is None and reporter_only(simple):
+            nxt = _next_text(blocks, index)
+            if nxt is not None and (names := names_in(simples[nxt])):
+                spans = name_spans(blocks[nxt].text) or []
+                found = Found("credit.byline-two-lines",
+                              authors=[_cut(blocks[nxt].text, s) for s in spans] or names)
+                record(found, text + "⏎" + blocks[nxt].text, line)
+                skip.add(nxt)
+                continue
+        if found is None and outside_body and not body[index] and _at_body_edge(index, body, texts):
+            found = match_names_line(simple, text)
         if found:
-            metadata = _merge(metadata, found)
-            edits.append(Edit(STEP, found.rule, "metadata", text, _describe(found), line))
+            if found.rule == "photo.photographer-line":
+                out = _credit_caption(out, found)
+            record(found, text, line)
             continue
         if index in captions:
             caption, who, rule = captions[index]
-            metadata = _merge(metadata, Found(rule, credits=[Credit(who, "photographer", "摄")]))
+            metadata = merge(metadata, Found(rule, credits=[Credit(who, "photographer", "摄")]))
             credit_text = text[len(caption) :].strip()
             edits.append(Edit(STEP, rule, "metadata", credit_text, f"photographer={who}", line))
-            blocks.append(Block(block.kind, caption, block.source_lines, who))
+            out.append(Block(block.kind, caption, block.source_lines, who))
             continue
-        if index == first_body and (lead := strip_lead_credit(simple, text)):
+        if lead := strip_lead_credit(simple, text):
             kept, byline = lead
-            metadata = _merge(metadata, byline)
-            removed = _removed(text, kept)
-            edits.append(Edit(STEP, byline.rule, "metadata", removed, _describe(byline), line))
+            record(byline, _removed(text, kept), line)
             text = kept
             simple = shadow(text, language)
-        if index == last_body:
-            kept, tails = strip_trailing_credits(simple, text)
-            for tail in tails:
-                metadata = _merge(metadata, tail)
-                removed = text[len(kept) :].strip()
-                edits.append(Edit(STEP, tail.rule, "metadata", removed, _describe(tail), line))
+        if body[index]:
+            nxt = _next_text(blocks, index)
+            run_end = index == last_body or nxt is None or not body[nxt]
+            kept, tails = strip_trailing_credits(simple, text, run_end)
+            for tail, removed in tails:
+                record(tail, removed, line)
             if tails:
                 text = kept
-        blocks.append(Block(block.kind, text, block.source_lines, block.credit))
-    return article.evolve(metadata=metadata, blocks=blocks, edits=edits)
+        out.append(Block(block.kind, text, block.source_lines, block.credit))
+    lines = [n for b in blocks if b.text for n in b.source_lines]
+    for found, edit in _harvest_chrome(article, lines):
+        metadata = merge(metadata, found)
+        edits.append(Edit(STEP, found.rule, "metadata", edit.text, describe(found), edit.line))
+    return article.evolve(metadata=metadata, blocks=out, edits=edits)
+
+
+def _credit_caption(out: list[Block], found: Found) -> list[Block]:
+    """A photographer's line under a one-line caption credits that caption."""
+    previous = _previous_text(out, len(out))
+    if previous is None or previous != len(out) - 1 or out[previous].credit:
+        return out
+    caption = out[previous]
+    before = _previous_text(out, previous)
+    if before == previous - 1 or len(caption.text) > PUNCTUATED_CAPTION_MAX:
+        return out  # the line above is not a caption of its own (a wrapped one, or body)
+    who = "、".join(c.name for c in found.credits)
+    return [*out[:previous], Block(caption.kind, caption.text, caption.source_lines, who)]
 
 
 def _removed(before: str, after: str) -> str:
