@@ -157,7 +157,7 @@ def _credit_cuts(page: _Page) -> list[tuple[int, str]]:
                 in_caption = not (ends_terminal(t) or _is_photo_line(t))
             elif _is_credit(t) or _is_photo_line(t):
                 pass
-            elif title_shaped(t) and page.blanks_above(j) >= gap and not is_headline_followed(page, j):
+            elif title_shaped(t) and page.blanks_above(j) >= gap and _headline_next(page, j):
                 pass  # a photo caption set apart, before the next headline
             else:
                 break
@@ -168,6 +168,11 @@ def _credit_cuts(page: _Page) -> list[tuple[int, str]]:
             continue
         found.append((page.headline_top(j), "split.after-credits"))
     return found
+
+
+def _headline_next(page: _Page, j: int) -> bool:
+    k = page.next(j)
+    return k is not None and is_headline(page.simple[k])
 
 
 def is_headline_followed(page: _Page, j: int) -> bool:

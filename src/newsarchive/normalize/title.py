@@ -130,8 +130,11 @@ def title_shaped(simple: str) -> bool:
     commas = sum(ch in _COMMAS for ch in stripped)
     if commas == 0:
         return not any(ch in "！？!?" for ch in stripped[:-1]) or len(stripped) <= 30
-    # "“路好了，精气神更足了”", "女儿出嫁，某某画了几笔兰花当嫁妆": a comma or two, short.
-    return commas <= 2 and (bool(_QUOTED.match(stripped)) or len(stripped) <= 32)
+    # "“路好了，精气神更足了”" (quoted: a comma or two), "女儿出嫁，某某画了几笔兰花当嫁妆"
+    # (unquoted: one comma, short).
+    if _QUOTED.match(stripped):
+        return commas <= 2
+    return commas <= 1 and len(stripped) <= 26
 
 
 def is_kicker(simple: str) -> bool:
@@ -178,14 +181,33 @@ def page_title(simple: str) -> str | None:
 # Where the body starts
 
 
-def _strong_body(simple: str) -> bool:
-    """Certainly body text: a sentence mark and enough Han, not a short standalone title."""
+def _strong_body(simple: str, standalone: bool = True) -> bool:
+    """Certainly body text: a sentence mark and enough Han, not a short title set apart.
+
+    A short line holding a comma is a title only when quoted or set apart (``standalone``:
+    a blank line above or below it); inside a block of lines it is a wrapped body line.
+    """
     stripped = simple.strip()
     if han_count(stripped) < 6 or is_caption_marked(stripped) or _URL.search(stripped):
         return False
     if not any(ch in "，。；！？、,;!?" for ch in stripped):
         return False
-    return not (title_shaped(stripped) and not any(ch in "。；" for ch in stripped))
+    if not title_shaped(stripped):
+        return True
+    has_comma = any(ch in _COMMAS for ch in stripped)
+    return has_comma and not standalone and not _QUOTED.match(stripped)
+
+
+def _standalone(blocks: list[Block] | tuple[Block, ...], i: int) -> bool:
+    """A blank line (or the edge of the story) right above or right below line ``i``."""
+    return i == 0 or i == len(blocks) - 1 or not blocks[i - 1].text or not blocks[i + 1].text
+
+
+def _strong_at(blocks: list[Block] | tuple[Block, ...], simples: list[str], i: int,
+               agree: str | None = None) -> bool:
+    if agree and squash(simples[i]) == agree:
+        return False  # the headline the page <title> names
+    return _strong_body(simples[i], _standalone(blocks, i))
 
 
 def _punctuated(simple: str) -> bool:
@@ -219,7 +241,8 @@ def _continues(upper: str, lower: str) -> bool:
 
 
 def body_start(
-    blocks: list[Block] | tuple[Block, ...], simples: list[str], floor: int = -1
+    blocks: list[Block] | tuple[Block, ...], simples: list[str], floor: int = -1,
+    agree: str | None = None,
 ) -> int | None:
     """Index of the first line of the story's main body (None: no body text).
 
@@ -233,7 +256,7 @@ def body_start(
     gap = 0
     for i in text_idx:
         if first is None:
-            if _strong_body(simples[i]) and _opens_body(blocks, simples, i):
+            if _strong_at(blocks, simples, i, agree) and _opens_body(blocks, simples, i):
                 first, weight, gap = i, han_count(simples[i]), 0
             continue  # a lone short sentence (a notice, a caption) opens no body
         if _punctuated(simples[i]):
@@ -275,8 +298,10 @@ class Candidate:
 
 def _length_score(text: str) -> float | None:
     n = len(squash(text))
-    if n < 4:
+    if n < 2:
         return None
+    if n < 4:
+        return -8.0
     if n < 6:
         return -6.0
     if n < int(_cfg("ideal_min")):  # type: ignore[call-overload]
@@ -295,10 +320,14 @@ def _candidates(
     distance = 0
     for i in reversed(zone):
         simple = simples[i].strip()
-        if _strong_body(simple) and not (agree and squash(simple) == agree):
+        if _strong_at(blocks, simples, i, agree):
             break  # earlier body text: the headline is below it
         if not title_shaped(simple) or is_kicker(simple) or is_subtitle(simple):
             continue
+        if any(ch in _COMMAS for ch in simple) and not _QUOTED.match(simple) and not (
+            _standalone(blocks, i) or (agree and squash(simple) == agree)
+        ):
+            continue  # a comma inside a block of lines: a wrapped sentence, not a title
         if furniture(simple) is not None or is_caption_marked(simple):
             continue
         length = _length_score(simple)
@@ -379,14 +408,17 @@ def extract_title(article: Article) -> Article:
     metadata = article.metadata
     edits: list[Edit] = []
     top = _story_top(article, blocks, simples)
-    start = body_start(blocks, simples, -1 if top is None else top)
-    limit = start if start is not None else len(blocks)
-    page = _page_title(blocks, simples, limit)
+    page = _page_title(blocks, simples, len(blocks))
     agree = squash(page[1]) if page else None
+    start = body_start(blocks, simples, -1 if top is None else top, agree)
+    limit = start if start is not None else len(blocks)
     candidates = _candidates(blocks, simples, limit, agree) if limit else []
+    repeated = {squash(e.text) for e in article.provenance if e.rule == "title.repeat"}
     for candidate in candidates:
         if candidate.index == top:
             candidate.score += 6  # the headline the page was cut at
+        if squash(candidate.text) in repeated:
+            candidate.score += 8  # the page template prints its headline more than once
     chosen = max(candidates, key=lambda c: c.score, default=None)
     title: str | None = None
     title_lines: list[int] = []
