@@ -199,8 +199,11 @@ def _strong_body(simple: str, standalone: bool = True) -> bool:
 
 
 def _standalone(blocks: list[Block] | tuple[Block, ...], i: int) -> bool:
-    """A blank line (or the edge of the story) right above or right below line ``i``."""
-    return i == 0 or i == len(blocks) - 1 or not blocks[i - 1].text or not blocks[i + 1].text
+    """Set apart: a blank line (or the story's edge) right above or below line ``i``, or no
+    sentence on either side (menu words, a date line)."""
+    if i == 0 or i == len(blocks) - 1 or not blocks[i - 1].text or not blocks[i + 1].text:
+        return True
+    return not (_punctuated(blocks[i - 1].text) or _punctuated(blocks[i + 1].text))
 
 
 def _strong_at(blocks: list[Block] | tuple[Block, ...], simples: list[str], i: int,
