@@ -151,9 +151,7 @@ def _credit_cuts(page: _Page) -> list[tuple[int, str]]:
         in_caption = False
         while j is not None:
             t = page.simple[j]
-            if is_caption_marked(t):
-                in_caption = not (ends_terminal(t) or _is_photo_line(t))
-            elif in_caption:
+            if is_caption_marked(t) or in_caption:
                 in_caption = not (ends_terminal(t) or _is_photo_line(t))
             elif _is_credit(t) or _is_photo_line(t):
                 pass

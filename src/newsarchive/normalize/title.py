@@ -280,7 +280,8 @@ def body_start(
     position = text_idx.index(start)
     while position > 0:
         above = text_idx[position - 1]
-        if above != text_idx[position] - 1 or above <= floor:  # a blank line between: a new block above
+        # A blank line between (a new block above) or the known headline: stop.
+        if above != text_idx[position] - 1 or above <= floor:
             break
         if not _continues(simples[above], simples[text_idx[position]]):
             break
@@ -438,7 +439,8 @@ def extract_title(article: Article) -> Article:
         title, title_lines, rule = head_text, [], "title.page-title"
     if title is not None:
         metadata = metadata.with_field("title", title, "text")
-        where = _line(blocks[title_lines[0]]) if title_lines else _line(blocks[page[0]]) if page else None
+        at = title_lines[0] if title_lines else page[0] if page else None
+        where = _line(blocks[at]) if at is not None else None
         edits.append(Edit(STEP, rule, "metadata", title, "title", where))
         for i in title_lines:
             blocks[i] = Block(blocks[i].kind, "", blocks[i].source_lines)
@@ -451,7 +453,9 @@ def extract_title(article: Article) -> Article:
                 )
                 blocks[index] = Block(blocks[index].kind, "", blocks[index].source_lines)
         if title_lines:
-            metadata, blocks = _kicker_and_subtitle(metadata, blocks, simples, title_lines, limit, edits)
+            metadata, blocks = _kicker_and_subtitle(
+                metadata, blocks, simples, title_lines, limit, edits
+            )
     else:
         body = next((b for b in blocks if b.text and _strong_body(shadow(b.text, language))), None)
         body = body or next((b for b in blocks if b.text and han_count(b.text) >= 6), None)
@@ -479,7 +483,7 @@ def _two_lines(
             continue
         if min(len(a), len(b)) < 0.6 * max(len(a), len(b)):
             continue
-        if j == i - 1 and _previous_text(blocks, j) is not None and j - 1 >= 0 and blocks[j - 1].text:
+        if j == i - 1 and j - 1 >= 0 and blocks[j - 1].text:
             continue  # three stacked lines: a kicker, not half a headline
         first, second = (j, i) if j < i else (i, j)
         return f"{blocks[first].text.strip()} {blocks[second].text.strip()}", [first, second]
