@@ -143,6 +143,9 @@ def _base_class(line: Line, inside_hint: bool = False) -> tuple[str, str]:
     if _PAGINATION.match(core):
         return BAD, "content.pagination"
     if _PLACEHOLDER.match(core):
+        # A bracketed credit ("【编辑：…】") is a credit, not an image slot.
+        if _family_re("credit").search(core) and han_count(core) <= 60:
+            return META, "content.credit"
         return IMAGE, "content.placeholder"
     if _family_re("breadcrumb").search(core) and len(core) <= 80:
         return BARRIER, "content.breadcrumb"
