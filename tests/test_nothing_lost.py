@@ -44,7 +44,8 @@ heading = st.text(alphabet=HAN, min_size=4, max_size=16)
 line = st.one_of(sentence, chrome, heading, st.just(""))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(line, min_size=2, max_size=14), sentence)
 def test_nothing_is_lost_on_random_pages(lines: list[str], body: str) -> None:
     source = "\n".join([*lines, body]).encode("utf-8")
