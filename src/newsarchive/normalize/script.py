@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
-from functools import cache
+from functools import cache, lru_cache
 
 import opencc
 
@@ -115,6 +115,7 @@ def working_script(target: str) -> str:
     return WORKING if target in TARGETS else target
 
 
+@lru_cache(maxsize=2)  # every story of a page shares its source: learn it once
 def learned_characters(source_text: str) -> dict[str, str]:
     """Simplified -> Traditional characters as the source itself printed them.
 

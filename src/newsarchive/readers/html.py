@@ -29,18 +29,11 @@ from lxml import html as lxml_html
 from newsarchive.errors import InputError
 from newsarchive.model import Article, Block, Edit, Metadata
 from newsarchive.normalize._lines import HAN_RE, has_sentence_punct
-from newsarchive.readers.text import decode
+from newsarchive.readers.text import BOMS, check_size, decode
 
 STEP = "html"
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
 
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
 _META_CHARSET = re.compile(
     rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I
 )
@@ -127,11 +120,15 @@ def looks_like_html(data: bytes) -> bool:
 # --------------------------------------------------------------------------- encoding
 
 
+def _declared_wrong(declared: str, why: str) -> Edit:
+    return Edit(STEP, "encoding.declared-wrong", "flag", declared, why, None)
+
+
 def decode_html(data: bytes, name: str) -> tuple[str, str, list[Edit]]:
     """(text, encoding, notes): the BOM first, then ``<meta charset>`` checked against the
     bytes (a page that declares GB2312 but is valid UTF-8 is UTF-8), then detection."""
     notes: list[Edit] = []
-    for bom, encoding in _BOMS:
+    for bom, encoding in BOMS:
         if data.startswith(bom):
             try:
                 return data.decode(encoding), encoding.replace("-sig", "") + " (BOM)", notes
@@ -147,31 +144,13 @@ def decode_html(data: bytes, name: str) -> tuple[str, str, list[Edit]]:
         text = None
     if text is not None:
         if declared and codecs_name(declared) not in ("utf-8", None):
-            notes.append(
-                Edit(
-                    STEP,
-                    "encoding.declared-wrong",
-                    "flag",
-                    declared,
-                    "the bytes are valid UTF-8: read as UTF-8",
-                    None,
-                )
-            )
+            notes.append(_declared_wrong(declared, "the bytes are valid UTF-8: read as UTF-8"))
         return text, "utf-8", notes
     if declared and (codec := codecs_name(declared)):
         try:
             return data.decode(codec), codec, notes
         except UnicodeDecodeError:
-            notes.append(
-                Edit(
-                    STEP,
-                    "encoding.declared-wrong",
-                    "flag",
-                    declared,
-                    "the bytes do not decode as declared: detected",
-                    None,
-                )
-            )
+            notes.append(_declared_wrong(declared, "the bytes do not decode as declared: detected"))
     text, encoding = decode(data, name)
     return text, encoding, notes
 
@@ -718,14 +697,10 @@ def read_html(
     capture_date: str | None = None,
 ) -> Article:
     """The Article of one saved page (``url``/``capture_date`` from a WARC record)."""
-    if max_bytes is not None and len(data) > max_bytes:
-        raise InputError(
-            f"file too large ({len(data):,} bytes > limit {max_bytes:,}; raise it with --max-size)",
-            name,
-        )
+    check_size(data, name, max_bytes)
     if not data.strip():
         raise InputError("empty file (no text)", name)
-    if b"\x00" in data[:4096] and not data.startswith(tuple(b for b, _ in _BOMS)):
+    if b"\x00" in data[:4096] and not data.startswith(tuple(b for b, _ in BOMS)):
         raise InputError("binary file (contains NUL bytes), not a web page", name)
     text, encoding, notes = decode_html(data, name)
     text = _XML_DECL.sub("", text, count=1)

@@ -29,7 +29,7 @@ _MAGIC = {
     b"\xd0\xcf\x11\xe0": "an old MS Office document",
 }
 
-_BOMS = (
+BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -74,7 +74,7 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
     for magic, what in _MAGIC.items():
         if data.startswith(magic):
             raise InputError(f"binary file ({what}), not a text article", name)
-    for bom, encoding in _BOMS:
+    for bom, encoding in BOMS:
         if data.startswith(bom):
             try:
                 return data.decode(encoding), encoding.replace("-sig", "") + " (BOM)"
@@ -116,13 +116,18 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
     return text, encoding
 
 
-def read_text(data: bytes, name: str, *, max_bytes: int | None = None) -> Article:
-    """Build the raw Article: one ``line`` block per source line, blank lines included."""
+def check_size(data: bytes, name: str, max_bytes: int | None) -> None:
+    """The size guard every reader applies before decoding."""
     if max_bytes is not None and len(data) > max_bytes:
         raise InputError(
             f"file too large ({len(data):,} bytes > limit {max_bytes:,}; raise it with --max-size)",
             name,
         )
+
+
+def read_text(data: bytes, name: str, *, max_bytes: int | None = None) -> Article:
+    """Build the raw Article: one ``line`` block per source line, blank lines included."""
+    check_size(data, name, max_bytes)
     text, encoding = decode(data, name)
     if not text.strip():  # Unicode whitespace too: U+3000, NBSP…
         raise InputError("empty file (only whitespace)", name)
