@@ -27,7 +27,7 @@ from newsarchive.normalize.script import to_target_script, unify_script, working
 from newsarchive.normalize.segment import segment
 from newsarchive.normalize.sidecar import apply_sidecar
 from newsarchive.normalize.split import split_page
-from newsarchive.normalize.title import extract_title
+from newsarchive.normalize.title import extract_title, supply_title
 from newsarchive.options import Options
 
 STEPS = (
@@ -65,6 +65,7 @@ def normalize(
         story = pick_date(story)
         story = pick_newspaper(story)
         story = segment(story)
+        story = supply_title(story)
         if options.punctuation == "fix":
             story = unify_punctuation(story)
         story = to_target_script(story, options.script)

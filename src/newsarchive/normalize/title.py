@@ -456,17 +456,6 @@ def extract_title(article: Article) -> Article:
             metadata, blocks = _kicker_and_subtitle(
                 metadata, blocks, simples, title_lines, limit, edits
             )
-    else:
-        body = next((b for b in blocks if b.text and _strong_body(shadow(b.text, language))), None)
-        body = body or next((b for b in blocks if b.text and han_count(b.text) >= 6), None)
-        if body is not None:
-            supplied = _first_sentence(body.text)
-            metadata = metadata.with_field("title", supplied, "derived")
-            metadata = metadata.with_field("title_supplied", True, "derived")
-            edits.append(
-                Edit(STEP, "title.supplied", "metadata", "",
-                     f"supplied from the opening: {supplied}", _line(body))
-            )
     return article.evolve(metadata=metadata, blocks=blocks, edits=edits)
 
 
@@ -519,3 +508,22 @@ def _kicker_and_subtitle(
         edits.append(Edit(STEP, rule, "metadata", text, "subtitle", _line(blocks[index])))
         blocks[index] = Block(blocks[index].kind, "", blocks[index].source_lines)
     return metadata, blocks
+
+
+def supply_title(article: Article) -> Article:
+    """Where the page prints no title, one made from the opening of the first paragraph,
+    marked as supplied. Runs after segment: the opening of the joined paragraph, so that
+    normalising the result again supplies the same title."""
+    if article.metadata.title is not None:
+        return article
+    blocks = article.blocks
+    body = next((b for b in blocks if b.kind == "paragraph" and han_count(b.text)), None)
+    body = body or next((b for b in blocks if b.text and han_count(b.text)), None)
+    if body is None:
+        return article
+    supplied = _first_sentence(body.text)
+    metadata = article.metadata.with_field("title", supplied, "derived")
+    metadata = metadata.with_field("title_supplied", True, "derived")
+    edit = Edit(STEP, "title.supplied", "metadata", "", f"supplied from the opening: {supplied}",
+                _line(body))
+    return article.evolve(metadata=metadata, edits=[edit])
