@@ -6,7 +6,6 @@ Exit codes: 0 all done, 1 some inputs failed (or invalid TEI), 2 usage error,
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -16,7 +15,6 @@ import typer
 from newsarchive import __version__
 from newsarchive.archive.cli import app as archive_app
 from newsarchive.errors import NewsarchiveError, UsageError
-from newsarchive.options import Options
 
 app = typer.Typer(
     name="newsarchive",
@@ -51,40 +49,6 @@ def _err(message: str) -> None:
     typer.echo(message, err=True)
 
 
-def _options(
-    script: str, punctuation: str, metadata: Path | None, font: str | None, pdfa: str
-) -> Options:
-    if script not in ("hans", "hant", "keep"):
-        raise UsageError(f"--script must be hans, hant or keep, not {script!r}")
-    if punctuation not in ("fix", "keep"):
-        raise UsageError(f"--punctuation must be fix or keep, not {punctuation!r}")
-    if pdfa not in ("1b", "2b", "3b"):
-        raise UsageError(f"--pdfa must be 1b, 2b or 3b, not {pdfa!r}")
-    overrides = {}
-    if metadata is not None:
-        from newsarchive.readers.sidecar import read_sidecar
-
-        overrides = read_sidecar(metadata)
-    return Options(
-        script=script,
-        punctuation=punctuation,
-        font=font,  # type: ignore[arg-type]
-        pdfa=pdfa,
-        metadata_overrides=overrides,
-    )  # type: ignore[arg-type]
-
-
-ScriptOpt = Annotated[
-    str,
-    typer.Option("--script", help="Target script: hans (Simplified), hant (Traditional) or keep."),
-]
-PunctOpt = Annotated[
-    str,
-    typer.Option(
-        "--punctuation",
-        help="fix: half-width marks inside Chinese become full-width; keep: leave them.",
-    ),
-]
 MetadataOpt = Annotated[
     Path | None,
     typer.Option(
@@ -95,7 +59,7 @@ MetadataOpt = Annotated[
 ]
 
 
-ConvScriptOpt = Annotated[
+ScriptOpt = Annotated[
     str | None,
     typer.Option(
         "--script",
@@ -103,7 +67,7 @@ ConvScriptOpt = Annotated[
         show_default=False,
     ),
 ]
-ConvPunctOpt = Annotated[
+PunctOpt = Annotated[
     str | None,
     typer.Option(
         "--punctuation",
@@ -141,8 +105,8 @@ def convert(
     recursive: Annotated[
         bool, typer.Option("-r", "--recursive", help="Descend into folders.")
     ] = False,
-    script: ConvScriptOpt = None,
-    punctuation: ConvPunctOpt = None,
+    script: ScriptOpt = None,
+    punctuation: PunctOpt = None,
     metadata: MetadataOpt = None,
     font: Annotated[
         str | None,
@@ -244,125 +208,37 @@ def convert(
 ) -> None:
     """Convert scraped articles into TEI-XML, DOCX and PDF editions under OUTPUT,
     mirroring the input tree, in parallel, skipping what is already done."""
-    import json
+    from newsarchive.batch.command import ConvertJob, convert_paths
+    from newsarchive.config import resolve
 
-    from newsarchive.batch import (
-        BatchSettings,
-        Display,
-        Result,
-        collect_inputs,
-        default_jobs,
-        parse_shard,
-        run_batch,
-        shard_inputs,
+    settings = resolve(
+        config=config,
+        script=script,
+        punctuation=punctuation,
+        metadata=metadata,
+        font=font,
+        pdfa=pdfa,
+        to=to,
+        jobs=jobs,
+        root=root,
+        max_size=max_size,
     )
-    from newsarchive.config import apply_config, load_config, pick
-    from newsarchive.pipeline import FORMATS
-
-    cfg = load_config(config)
-    to = pick(to, cfg.to, ",".join(FORMATS))
-    formats = [f.strip() for f in to.split(",") if f.strip()]
-    unknown = [f for f in formats if f not in FORMATS]
-    if unknown or not formats:
-        raise UsageError(
-            f"--to: unknown format {', '.join(unknown) or '(none)'}; "
-            f"choose from {', '.join(FORMATS)}"
-        )
-    if executor not in ("local", "dask"):
-        raise UsageError(f"--executor must be local or dask, not {executor!r}")
-    if scheduler and executor != "dask":
-        raise UsageError("--scheduler needs --executor dask")
-    options = _options(
-        pick(script, cfg.script, "hans"),
-        pick(punctuation, cfg.punctuation, "fix"),
-        pick(metadata, cfg.metadata, None),
-        pick(font, cfg.font, None),
-        pick(pdfa, cfg.pdfa, "1b"),
-    )
-    options = apply_config(options, cfg)
-    if max_size is not None:
-        if max_size <= 0:
-            raise UsageError("--max-size must be a positive number of MB")
-        options = dataclasses.replace(options, max_bytes=int(max_size * 1024 * 1024))
-    root = pick(root, cfg.archive_root, Path("archive"))
-    shard_spec = parse_shard(shard) if shard else None
-    inputs, notes = collect_inputs(paths, recursive, exclude=output, records=True)
-    if not inputs:
-        for note in notes:
-            _err(note)
-        raise UsageError("no input files")
-    inputs = shard_inputs(inputs, shard_spec)
-    if executor == "dask":  # workers on other hosts see the shared file system, not our cwd
-        inputs = [
-            i if i.path == "-" else type(i)(str(Path(i.path).resolve()), i.relative_dir)
-            for i in inputs
-        ]
-        output = output.resolve()
-    workers = max(1, min(pick(jobs, cfg.jobs, default_jobs()), len(inputs) or 1))
-    settings = BatchSettings(
+    job = ConvertJob(
         out_dir=output,
-        formats=tuple(formats),
-        options=options,
-        jobs=workers,
-        executor=executor,  # type: ignore[arg-type]
+        recursive=recursive,
+        executor=executor,
         scheduler=scheduler,
-        force=force,
+        quiet=quiet,
+        report=report,
+        json_summary=json_summary,
         fail_fast=fail_fast,
-        shard=shard_spec,
+        force=force,
+        shard=shard,
+        deposit=deposit,
+        review_page=review_page,
     )
-    report_file = None
-    if report is not None:
-        try:
-            report.parent.mkdir(parents=True, exist_ok=True)
-            report_file = report.open("w", encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"--report: cannot write {report}: {exc.strerror or exc}") from exc
-    display = Display(len(inputs), quiet=quiet)
-    for note in notes:
-        display.note(note)
-
-    deposit_errors: list[str] = []
-    reviewable: list[str] = []
-
-    def on_result(result: Result) -> None:
-        display.result(result)
-        if review_page is not None and result.status != "failed" and result.input != "-":
-            reviewable.append(result.input)
-        if deposit and result.status != "failed":  # convert --deposit
-            from newsarchive.archive.cli import deposit_one
-
-            if error := deposit_one(result.input, root, options, display.note):
-                deposit_errors.append(error)
-                display.print(error)
-        if report_file is not None:
-            report_file.write(json.dumps(result.record(), ensure_ascii=False) + "\n")
-            report_file.flush()  # a report of an interrupted run is still complete so far
-
-    try:
-        with display:
-            summary = run_batch(inputs, settings, on_result)
-    finally:
-        if report_file is not None:
-            report_file.close()
-    summary.notes = notes + summary.notes
-    for note in summary.notes[len(notes) :]:
-        display.note(note)
-    display.summary(summary, output)
-    if review_page is not None and reviewable:
-        from newsarchive.fsio import atomic_write_bytes
-        from newsarchive.review import render_review, review_inputs
-
-        done, failures = review_inputs(sorted(reviewable), options)
-        atomic_write_bytes(review_page, render_review(done, failures).encode("utf-8"))
-        display.note(f"review page of {len(done)} input(s): {review_page}")
-    if json_summary:
-        data = {"output": str(output), "report": str(report) if report else None}
-        data.update(summary.to_json())
-        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
-    if summary.exit_code():
-        raise typer.Exit(summary.exit_code())
-    if deposit_errors:
-        raise typer.Exit(EXIT_SOME_FAILED)
+    if code := convert_paths(paths, settings, job):
+        raise typer.Exit(code)
 
 
 @app.command()
@@ -372,15 +248,16 @@ def normalize(
         bool,
         typer.Option("--diff", help="Show every edit the normaliser made instead of the text."),
     ] = False,
-    script: ScriptOpt = "hans",
-    punctuation: PunctOpt = "fix",
+    script: ScriptOpt = None,
+    punctuation: PunctOpt = None,
     metadata: MetadataOpt = None,
 ) -> None:
     """Print the normalised article text (title, headings, paragraphs, captions) on stdout."""
+    from newsarchive.config import resolve
     from newsarchive.pipeline import normalize_bytes, normalize_file
     from newsarchive.writers.text import format_edits, format_text
 
-    options = _options(script, punctuation, metadata, None, "1b")
+    options = resolve(script=script, punctuation=punctuation, metadata=metadata).options
     if path == "-":
         articles = normalize_bytes(sys.stdin.buffer.read(), "stdin.txt", options)
     else:
@@ -427,17 +304,18 @@ def review(
     recursive: Annotated[
         bool, typer.Option("-r", "--recursive", help="Descend into folders.")
     ] = False,
-    script: ScriptOpt = "hans",
-    punctuation: PunctOpt = "fix",
+    script: ScriptOpt = None,
+    punctuation: PunctOpt = None,
     metadata: MetadataOpt = None,
 ) -> None:
     """Write one self-contained HTML page showing every edit the normaliser made, source
     beside result, for an archivist to check before deposit. Exit 1 if an input failed."""
     from newsarchive.batch import collect_inputs
+    from newsarchive.config import resolve
     from newsarchive.fsio import atomic_write_bytes
     from newsarchive.review import render_review, review_inputs
 
-    options = _options(script, punctuation, metadata, None, "1b")
+    options = resolve(script=script, punctuation=punctuation, metadata=metadata).options
     inputs, notes = collect_inputs(paths, recursive)
     for note in notes:
         _err(note)

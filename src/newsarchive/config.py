@@ -19,6 +19,9 @@ Command-line options override it. Example::
     root = "/srv/ocfl"
 
 Other tables (``[review]``…) belong to other commands and are ignored here.
+
+:func:`resolve` is the one place where a command's settings are decided, for every
+subcommand alike: the flag if given, else this file, else the built-in default.
 """
 
 from __future__ import annotations
@@ -34,6 +37,11 @@ from newsarchive.errors import UsageError
 from newsarchive.options import Options
 
 FILE_NAME = "newsarchive.toml"
+FORMATS = ("tei", "docx", "pdf")
+SCRIPTS = ("hans", "hant", "keep")
+PUNCTUATIONS = ("fix", "keep")
+PDFA_LEVELS = ("1b", "2b", "3b")
+DEFAULT_ARCHIVE_ROOT = Path("archive")
 
 _STRINGS = ("publisher", "licence", "script", "punctuation", "font", "pdfa", "to")
 _PATHS = ("font", "metadata", "archive_root")
@@ -141,3 +149,80 @@ def pick(cli: Any, config: Any, default: Any) -> Any:
     if cli is not None:
         return cli
     return default if config is None else config
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a command runs with, resolved once from its flags, the config file and the
+    defaults (in that order of precedence)."""
+
+    options: Options
+    formats: tuple[str, ...] = FORMATS
+    jobs: int | None = None  # None: chosen by the work (see batch.executors.pick_jobs)
+    archive_root: Path = DEFAULT_ARCHIVE_ROOT
+    config: Config = Config()
+
+
+def _choice(flag: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        *rest, last = allowed
+        raise UsageError(f"{flag} must be {', '.join(rest)} or {last}, not {value!r}")
+    return value
+
+
+def parse_formats(text: str) -> tuple[str, ...]:
+    formats = tuple(f.strip() for f in text.split(",") if f.strip())
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise UsageError(
+            f"--to: unknown format {', '.join(unknown) or '(none)'}; "
+            f"choose from {', '.join(FORMATS)}"
+        )
+    return formats
+
+
+def resolve(
+    *,
+    config: Path | None = None,
+    script: str | None = None,
+    punctuation: str | None = None,
+    metadata: Path | None = None,
+    font: str | None = None,
+    pdfa: str | None = None,
+    to: str | None = None,
+    jobs: int | None = None,
+    root: Path | None = None,
+    max_size: float | None = None,
+) -> Settings:
+    """The settings of one command: each flag (``None`` = not given) beats
+    ``newsarchive.toml``, which beats the built-in default. Bad values are usage errors."""
+    cfg = load_config(config)
+    formats = parse_formats(pick(to, cfg.to, ",".join(FORMATS)))
+    metadata_path = pick(metadata, cfg.metadata, None)
+    overrides: dict[str, dict[str, str]] = {}
+    if metadata_path is not None:
+        from newsarchive.readers.sidecar import read_sidecar
+
+        overrides = read_sidecar(metadata_path)
+    changes: dict[str, Any] = {}
+    if max_size is not None:
+        if max_size <= 0:
+            raise UsageError("--max-size must be a positive number of MB")
+        changes["max_bytes"] = int(max_size * 1024 * 1024)
+    options = Options(
+        script=_choice("--script", pick(script, cfg.script, "hans"), SCRIPTS),  # type: ignore[arg-type]
+        punctuation=_choice(  # type: ignore[arg-type]
+            "--punctuation", pick(punctuation, cfg.punctuation, "fix"), PUNCTUATIONS
+        ),
+        font=pick(font, cfg.font, None),
+        pdfa=_choice("--pdfa", pick(pdfa, cfg.pdfa, "1b"), PDFA_LEVELS),  # type: ignore[arg-type]
+        metadata_overrides=overrides,
+        **changes,
+    )
+    return Settings(
+        options=apply_config(options, cfg),
+        formats=formats,
+        jobs=pick(jobs, cfg.jobs, None),
+        archive_root=pick(root, cfg.archive_root, DEFAULT_ARCHIVE_ROOT),
+        config=cfg,
+    )

@@ -108,10 +108,12 @@ def deposit(
     record. A TEI input (a corrected edition) becomes the next version of its article."""
     from newsarchive.archive.deposit import deposit_file
     from newsarchive.batch import collect_inputs
-    from newsarchive.cli import _options
+    from newsarchive.config import resolve
 
     try:
-        options = _options(script, punctuation, metadata, font, pdfa)
+        options = resolve(
+            script=script, punctuation=punctuation, metadata=metadata, font=font, pdfa=pdfa
+        ).options
         root = _root(root)
     except NewsarchiveError as exc:
         raise _fail(exc) from None

@@ -1,0 +1,128 @@
+"""The resume/skip manifest kept in the output folder."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from pathlib import Path
+
+from newsarchive.batch.inputs import STDIN
+from newsarchive.batch.task import Previous, Result
+from newsarchive.errors import NewsarchiveError
+from newsarchive.fsio import atomic_write_bytes
+
+STATE_PREFIX = ".newsarchive-state"
+STATE_NAME = STATE_PREFIX + ".jsonl"
+
+
+class StateStore:
+    """The resume/skip manifest: ``.newsarchive-state.jsonl`` in the output folder, one
+    JSON line per successfully converted input, appended as each one completes.
+
+    One ``write`` of one line to an ``O_APPEND`` file: a crash leaves at most a torn last
+    line, which loading ignores. Each shard of a Slurm array appends to its own file
+    (``.newsarchive-state.shard-3-of-10.jsonl``): appends from many hosts to one file on
+    NFS are not atomic. Loading reads them all; the newest record of an input wins.
+    """
+
+    def __init__(self, out_dir: Path, shard: tuple[int, int] | None = None) -> None:
+        self.out_dir = out_dir
+        name = (
+            STATE_NAME if shard is None else f"{STATE_PREFIX}.shard-{shard[0]}-of-{shard[1]}.jsonl"
+        )
+        self.path = out_dir / name
+        self.previous: dict[str, Previous] = {}
+        self._times: dict[str, float] = {}
+        self._fd: int | None = None
+        self._appended = 0
+        for path in sorted(out_dir.glob(STATE_PREFIX + "*.jsonl")):
+            self._load(path)
+
+    def _load(self, path: Path) -> None:
+        fingerprints: dict[str, str] = {}  # one run has one fingerprint: store it once
+        try:
+            handle = path.open("rb")
+        except OSError:
+            return
+        with handle:
+            for line in handle:
+                try:
+                    rec = json.loads(line)
+                    key, when = rec["key"], float(rec.get("time", 0))
+                    prev = Previous(
+                        rec["sha256"],
+                        fingerprints.setdefault(rec["fingerprint"], rec["fingerprint"]),
+                        tuple(rec["outputs"]),
+                        int(rec.get("articles", 0)),
+                        int(rec.get("flagged", 0)),
+                    )
+                except (ValueError, KeyError, TypeError):
+                    continue  # a torn line from an interrupted run
+                if when >= self._times.get(key, -1.0):
+                    self.previous[key], self._times[key] = prev, when
+
+    def add(self, result: Result) -> None:
+        if result.status != "converted" or result.input == STDIN:
+            return
+        rel = [os.path.relpath(o, self.out_dir) for o in result.outputs]
+        rec = {
+            "key": result.key,
+            "input": result.input,
+            "sha256": result.sha256,
+            "fingerprint": result.fingerprint,
+            "outputs": [Path(r).as_posix() for r in rel],
+            "articles": result.articles,
+            "flagged": result.flagged,
+            "time": time.time(),
+        }
+        line = (json.dumps(rec, ensure_ascii=False) + "\n").encode()
+        if self._fd is None:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+        os.write(self._fd, line)  # no fsync per line: the editions themselves are fsynced
+        self._appended += 1
+
+    def close(self) -> None:
+        if self._fd is None:
+            return
+        with contextlib.suppress(OSError):
+            os.fsync(self._fd)
+        os.close(self._fd)
+        self._fd = None
+        self._compact()
+
+    def _compact(self) -> None:
+        """Re-runs with --force append again; keep one (the newest) line per input."""
+        latest: dict[str, bytes] = {}
+        lines = 0
+        try:
+            with self.path.open("rb") as handle:
+                for line in handle:
+                    lines += 1
+                    try:
+                        latest[json.loads(line)["key"]] = (
+                            line if line.endswith(b"\n") else line + b"\n"
+                        )
+                    except (ValueError, KeyError, TypeError):
+                        continue
+        except OSError:
+            return
+        if lines > len(latest):
+            with contextlib.suppress(NewsarchiveError):
+                atomic_write_bytes(self.path, b"".join(latest.values()))
+
+
+def sweep_partials(out_dir: Path) -> int:
+    """Remove ``.NAME.XXXX.part`` files an interrupted run's atomic writes left behind."""
+    removed = 0
+    if not out_dir.is_dir():
+        return 0
+    for folder, _dirs, files in os.walk(out_dir):
+        for name in files:
+            if name.startswith(".") and name.endswith(".part"):
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(folder, name))
+                    removed += 1
+    return removed

@@ -1,0 +1,249 @@
+"""One input in, its editions written, one :class:`Result` out.
+
+:func:`run_task` is a plain picklable function of a picklable :class:`Task`, so the same
+code runs in-process (``--jobs 1``), in a local process pool and on a dask cluster."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import signal
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from newsarchive import __version__
+from newsarchive.batch.inputs import STDIN, STDIN_NAME, Input
+from newsarchive.errors import InputError, NewsarchiveError
+from newsarchive.fsio import atomic_write_many
+from newsarchive.model import Article
+from newsarchive.options import Options
+from newsarchive.pipeline import (
+    normalize_bytes,
+    normalize_file,
+    normalize_warc_record,
+    render_all,
+)
+
+# Options that do not change the bytes of an edition, so changing them redoes nothing.
+_NOT_IN_FINGERPRINT = frozenset({"archive_root", "metadata_overrides", "max_bytes"})
+
+Status = Literal["converted", "skipped", "failed"]
+
+
+@dataclass
+class Result:
+    input: str
+    outputs: list[str] = field(default_factory=list)
+    articles: int = 0
+    error: str | None = None
+    flagged: int = 0  # doubtful edits an archivist should look at
+    status: Status = "converted"
+    seconds: float = 0.0
+    sha256: str = ""
+    peak_rss_mb: float = 0.0  # of the process that did the work
+    worker: int = 0  # its process id: peak memory is per worker
+    key: str = ""
+    fingerprint: str = ""
+
+    def record(self) -> dict[str, Any]:
+        """One line of ``--report``."""
+        return {
+            "input": self.input,
+            "outputs": self.outputs,
+            "articles": self.articles,
+            "status": self.status,
+            "error": self.error,
+            "seconds": round(self.seconds, 4),
+            "sha256": self.sha256 or None,
+            "flagged": self.flagged,
+            "peak_rss_mb": round(self.peak_rss_mb, 1),
+        }
+
+
+@dataclass(frozen=True)
+class Previous:
+    """What the state manifest remembers of one input's last successful conversion."""
+
+    sha256: str
+    fingerprint: str
+    outputs: tuple[str, ...]  # relative to the output folder
+    articles: int
+    flagged: int = 0
+
+
+@dataclass(frozen=True)
+class Task:
+    item: Input
+    out_dir: str
+    formats: tuple[str, ...]
+    options: Options
+    fingerprint: str
+    previous: Previous | None = None
+    force: bool = False
+    data: bytes | None = None  # stdin, read by the parent: workers do not share it
+    collides_with: str | None = None
+
+
+def fingerprint(options: Options, formats: Iterable[str], name: str) -> str:
+    """Everything besides the input's bytes that decides its editions' bytes."""
+    values: dict[str, Any] = {
+        f.name: getattr(options, f.name)
+        for f in dataclasses.fields(options)
+        if f.name not in _NOT_IN_FINGERPRINT
+    }
+    values["metadata_override"] = options.metadata_overrides.get(name)
+    values["formats"] = sorted(formats)
+    values["version"] = __version__
+    blob = json.dumps(values, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()[:20]
+
+
+def task_options(options: Options, name: str) -> Options:
+    """Options for one input: only its own sidecar row travels to the worker, not a
+    100k-row table pickled 100k times."""
+    if not options.metadata_overrides:
+        return options
+    row = options.metadata_overrides.get(name)
+    return dataclasses.replace(options, metadata_overrides={name: row} if row else {})
+
+
+_warm_key: tuple[Any, ...] | None = None
+
+
+def warm_up(options: Options, formats: Iterable[str]) -> None:
+    """Load what every conversion needs once per worker process: OpenCC dictionaries, the
+    project RNG + Schematron, the PDF font. All are cached per process by their modules;
+    loading them up front keeps the first file of each worker from paying for them."""
+    global _warm_key
+    formats = tuple(formats)
+    key = (options.script, options.font, options.pdfa, formats)
+    if _warm_key == key:
+        return
+    _warm_key = key
+    try:
+        from newsarchive.normalize.script import TARGETS, converter
+
+        converter("t2s")  # script detection always uses it
+        if options.script in TARGETS:
+            converter(TARGETS[options.script][0])
+        if "tei" in formats or options.pdfa == "3b":
+            from newsarchive.validate import project_rng, project_schematron
+
+            project_rng()
+            project_schematron()
+        if "docx" in formats:
+            from newsarchive.writers import docx
+
+            docx.warm_up("zh-Hant" if options.script == "hant" else "zh-Hans")
+        if "pdf" in formats:
+            from newsarchive.writers.pdf import font_spec, register_font
+
+            register_font(font_spec(options, "zh-Hans"))
+    except (NewsarchiveError, OSError, ImportError):
+        pass  # a missing font is reported per file, with its path, not as a dead pool
+
+
+def _init_worker(options: Options, formats: tuple[str, ...]) -> None:
+    # Ctrl-C goes to the whole process group; only the parent decides how to stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    warm_up(options, formats)
+
+
+def _peak_rss_mb() -> float:
+    try:
+        import resource
+    except ImportError:  # not POSIX
+        return 0.0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def _read_input(path: Path, options: Options) -> bytes:
+    try:
+        if path.stat().st_size > options.max_bytes:
+            normalize_file(path, options)  # raises the size error, with its usual wording
+        return path.read_bytes()
+    except IsADirectoryError as exc:
+        raise InputError("is a directory (use -r to convert a folder)", str(path)) from exc
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", str(path)) from exc
+
+
+def run_task(task: Task) -> Result:
+    """Convert one input (or find it unchanged); never raises for a bad input."""
+    start = time.perf_counter()
+    item, options = task.item, task.options
+    result = Result(item.path, key=item.key, fingerprint=task.fingerprint)
+    out_dir = Path(task.out_dir)
+    try:
+        if task.collides_with:
+            raise InputError(f"outputs would overwrite those of {task.collides_with}; rename it")
+        warm_up(options, task.formats)
+        articles: list[Article] | None = None
+        if item.record is not None:  # a web archive's record: read (and convert) it alone
+            data, articles = normalize_warc_record(
+                Path(item.path), item.record, item.index, options
+            )
+        else:
+            data = task.data if task.data is not None else _read_input(Path(item.path), options)
+        result.sha256 = hashlib.sha256(data).hexdigest()
+        prev = task.previous
+        if (
+            not task.force
+            and prev is not None
+            and prev.sha256 == result.sha256
+            and prev.fingerprint == task.fingerprint
+            and all((out_dir / rel).is_file() for rel in prev.outputs)
+        ):
+            result.status = "skipped"
+            result.outputs = [str(out_dir / rel) for rel in prev.outputs]
+            result.articles, result.flagged = prev.articles, prev.flagged
+            return result
+        name = STDIN_NAME if item.path == STDIN else item.path
+        if item.record is not None:
+            name = str(Path(item.path).parent / item.name)
+        if articles is None:
+            articles = normalize_bytes(data, name, options)
+        outputs = render_all(articles, list(task.formats), options, input_name=name)
+        target = out_dir / item.relative_dir
+        # All editions of the input or none: a state record never points at half of them.
+        atomic_write_many({target / file_name: blob for file_name, blob in outputs.items()})
+        result.outputs = [str(target / file_name) for file_name in outputs]
+        if prev is not None:
+            # Editions of the last run this one no longer makes (a page now split in
+            # two, a format dropped) would look current; they go.
+            current = {(item.relative_dir / n).as_posix() for n in outputs}
+            for rel in set(prev.outputs) - current:
+                with contextlib.suppress(OSError):
+                    (out_dir / rel).unlink()
+        result.articles = len(articles)
+        result.flagged = sum(1 for a in articles for e in a.provenance if e.doubtful)
+    except NewsarchiveError as exc:
+        exc.path = exc.path or item.path
+        result.error, result.status = str(exc), "failed"
+    except (UnicodeError, ValueError, OSError) as exc:  # a last guard: never a traceback
+        result.error = str(InputError(f"{type(exc).__name__}: {exc}", item.path))
+        result.status = "failed"
+    except Exception as exc:  # a bug on one odd input must not end a 100k-file batch
+        result.error = f"{item.path}: internal error: {type(exc).__name__}: {exc}"
+        result.status = "failed"
+    finally:
+        result.seconds = time.perf_counter() - start
+        result.peak_rss_mb = _peak_rss_mb()
+        result.worker = os.getpid()
+    return result
+
+
+def convert_one(item: Input, out_dir: Path, formats: list[str], options: Options) -> Result:
+    """Convert one input, no state: every edition is rendered before any is written."""
+    task = Task(item, str(out_dir), tuple(formats), options, fingerprint(options, formats, ""))
+    if item.path == STDIN:
+        task = dataclasses.replace(task, data=sys.stdin.buffer.read())
+    return run_task(task)
