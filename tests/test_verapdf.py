@@ -1,0 +1,85 @@
+"""veraPDF (the reference PDF/A validator) over every seed's PDF at every --pdfa level, and
+over control files that must fail. One JVM start validates every file (flavour 0: each file
+against the flavours its XMP declares; the profiles applied are checked too)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pikepdf
+import pytest
+import verapdf
+
+from newsarchive.options import Options
+from newsarchive.pipeline import normalize_file, output_stem, render
+from newsarchive.writers.pdf import DEFAULT_FONT
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
+LEVELS = ("1b", "2b", "3b")
+PROFILE = {lvl: f"PDF/A-{lvl.upper()} validation profile" for lvl in LEVELS}
+
+pytestmark = pytest.mark.skipif(not DEFAULT_FONT.is_file(), reason="needs fonts-arphic-uming")
+
+
+@pytest.fixture(scope="module")
+def editions(tmp_path_factory: pytest.TempPathFactory) -> dict[Path, str]:
+    """{PDF path: its --pdfa level} for every seed article at every level, written as
+    `convert` writes them (3b with the TEI attached)."""
+    verapdf.launcher()  # skip/fail before building anything
+    out = tmp_path_factory.mktemp("verapdf")
+    made: dict[Path, str] = {}
+    for seed in SEEDS:
+        for article in normalize_file(seed):
+            for level in LEVELS:
+                path = out / f"{output_stem(article)}.{level}.pdf"
+                path.write_bytes(render(article, "pdf", Options(pdfa=level)))
+                made[path] = level
+    return made
+
+
+@pytest.fixture(scope="module")
+def controls(editions: dict[Path, str], tmp_path_factory: pytest.TempPathFactory
+             ) -> dict[Path, str]:
+    """Broken copies of a valid edition, each with the rule clause that must fail."""
+    out = tmp_path_factory.mktemp("verapdf-controls")
+    source = next(p for p, lvl in editions.items() if lvl == "2b")
+    made: dict[Path, str] = {}
+    with pikepdf.open(source) as pdf:  # no OutputIntent, device colour used: 6.2.4.3
+        del pdf.Root["/OutputIntents"]
+        path = out / "no-output-intent.pdf"
+        pdf.save(path)
+        made[path] = "6.2.4.3"
+    with pikepdf.open(source) as pdf:  # a font program removed (not embedded): 6.2.11.4.1
+        for page in pdf.pages:
+            for font in page.Resources.Font.values():  # reportlab: simple TrueType fonts
+                if "/FontFile2" in font.FontDescriptor:
+                    del font.FontDescriptor["/FontFile2"]
+        path = out / "font-not-embedded.pdf"
+        pdf.save(path)
+        made[path] = "6.2.11.4.1"
+    return made
+
+
+@pytest.fixture(scope="module")
+def results(editions: dict[Path, str], controls: dict[Path, str]) -> dict[Path, verapdf.FileResult]:
+    return verapdf.validate([*editions, *controls])
+
+
+def test_every_seed_compliant_at_every_level(editions: dict[Path, str],
+                                             results: dict[Path, verapdf.FileResult]) -> None:
+    assert {lvl for lvl in editions.values()} == set(LEVELS)
+    assert len(editions) >= len(SEEDS) * len(LEVELS)
+    bad = {p.name: results[p].failures() for p in editions if not results[p].compliant()}
+    assert not bad, bad
+    for path, level in editions.items():
+        assert PROFILE[level] in results[path].profiles(), (path.name, results[path].profiles())
+
+
+def test_controls_fail_on_their_rule(controls: dict[Path, str],
+                                     results: dict[Path, verapdf.FileResult]) -> None:
+    for path, clause in controls.items():
+        res = results[path]
+        assert not res.compliant(), path.name
+        assert any(f.split(": ", 1)[1].startswith(clause + "-") for f in res.failures()), (
+            path.name, res.failures())
