@@ -403,10 +403,21 @@ def test_list_and_show(root: Path, tmp_path: Path) -> None:
     target = object_id(normalize_file(SEED_001)[0].metadata)
     assert rows[target]["versions"] == 2 and rows[target]["title"] == "第二版"
     assert rows[target]["newspaper"] == "重庆日报" and rows[target]["date"] == "2022-10-20"
-    table = runner.invoke(app, ["archive", "list", "--root", str(root)], terminal_width=200)
-    assert "6 object(s)" in table.stdout and "重庆日报" in table.stdout
+    # Not a terminal: one tab-separated line per object, whole ids, after a header.
+    piped = runner.invoke(app, ["archive", "list", "--root", str(root)], terminal_width=40)
+    lines = piped.stdout.splitlines()
+    assert lines[0].split("\t") == ["id", "title", "newspaper", "date", "versions", "last deposit"]
+    assert len(lines) == 7 and all(len(line.split("\t")) == 6 for line in lines)
+    assert f"{target}\t第二版\t重庆日报\t2022-10-20\t2\t" in piped.stdout
     shown = runner.invoke(app, ["archive", "show", target, "--root", str(root), "--json"])
     info = json.loads(shown.stdout)
+    # The same object by a unique hash prefix, or by the scraped file's name.
+    for handle in (target.removeprefix("urn:newsarchive:")[:10], SEED_001.name):
+        again = runner.invoke(app, ["archive", "show", handle, "--root", str(root), "--json"])
+        assert again.exit_code == 0, again.output
+        assert json.loads(again.stdout)["id"] == target
+    vague = runner.invoke(app, ["archive", "show", "", "--root", str(root)])
+    assert vague.exit_code == 1 and "Traceback" not in vague.output
     assert [v["version"] for v in info["versions_detail"]] == ["v1", "v2"]
     assert info["versions_detail"][1]["added"] == []
     assert f"source/{SEED_001.name}" not in info["versions_detail"][1]["changed"]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import tempfile
@@ -11,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from newsarchive import TOOL_NAME, __version__
-from newsarchive.archive.catalog import summarize
+from newsarchive.archive.catalog import resolve_id, summarize
 from newsarchive.archive.record import ID_PREFIX
-from newsarchive.archive.store import ArchiveError, Root
+from newsarchive.archive.store import ArchiveError, Root, safe_relpath
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,8 @@ class Exported:
 
 def bag_folder(identifier: str) -> str:
     """A payload folder name for an object: its id without the prefix, ':' -> '-'."""
-    return identifier.removeprefix(ID_PREFIX).replace(":", "-").replace("/", "_")
+    name = identifier.removeprefix(ID_PREFIX).replace(":", "-").replace("/", "_")
+    return name if safe_relpath(name) else "object-" + hashlib.sha256(name.encode()).hexdigest()
 
 
 def export_bag(
@@ -59,6 +61,7 @@ def export_bag(
         files = size = 0
         titles = []
         with root.locked(exclusive=False):
+            identifiers = [resolve_id(root, i) for i in identifiers]
             for identifier in dict.fromkeys(identifiers):  # once each, order kept
                 obj = root.get(identifier)
                 use = version or obj.head
@@ -66,7 +69,10 @@ def export_bag(
                     raise ArchiveError(f"object has no version {use}", identifier)
                 titles.append(summarize(obj).title or identifier)
                 for logical in sorted(obj.state(use)):
-                    data = obj.read(logical, use)  # SHA-512 checked: no damaged file leaves
+                    # SHA-512 checked, path kept inside the object, no symlink followed.
+                    data = obj.read(logical, use)
+                    if not safe_relpath(logical):  # load_object refuses these already
+                        raise ArchiveError("logical path leaves the bag; refused", logical)
                     target = staging / bag_folder(identifier) / logical
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_bytes(data)

@@ -200,9 +200,27 @@ def verify(
         raise typer.Exit(1)
 
 
+_LIST_COLUMNS = ("id", "title", "newspaper", "date", "versions", "last deposit")
+
+
+def _tsv_cell(value: object) -> str:
+    return " ".join(str(value or "").split())  # no tab or newline can break a row
+
+
 @app.command("list")
-def list_cmd(root: RootOpt = None, as_json: JsonOpt = False) -> None:
-    """Objects in the archive: id, title, newspaper, date, versions, last deposit."""
+def list_cmd(
+    root: RootOpt = None,
+    as_json: JsonOpt = False,
+    tsv: Annotated[
+        bool, typer.Option("--tsv", help="Tab-separated, one line per object (default in a pipe).")
+    ] = False,
+) -> None:
+    """Objects in the archive: id, title, newspaper, date, versions, last deposit.
+
+    A table on a terminal; one tab-separated line per object (with a header) otherwise.
+    An object whose inventory is unusable is named on stderr (exit 1); the rest is listed."""
+    import sys
+
     from rich.console import Console
     from rich.table import Table
 
@@ -210,25 +228,34 @@ def list_cmd(root: RootOpt = None, as_json: JsonOpt = False) -> None:
 
     try:
         root = _root(root)
-        objects = list_objects(root)
+        objects, damaged = list_objects(root)
     except NewsarchiveError as exc:
         raise _fail(exc) from None
+    rows = [(o.id, o.title, o.newspaper, o.date, o.versions, o.last_deposit) for o in objects]
     if as_json:
         typer.echo(json.dumps([o.to_dict() for o in objects], ensure_ascii=False, indent=2))
-        return
-    table = Table(title=f"{root}: {len(objects)} object(s)", title_justify="left")
-    for column in ("id", "title", "newspaper", "date", "versions", "last deposit"):
-        table.add_column(column, overflow="fold", no_wrap=column in ("date", "versions"))
-    for o in objects:
-        table.add_row(
-            o.id, o.title or "", o.newspaper or "", o.date or "", str(o.versions), o.last_deposit
-        )
-    Console(soft_wrap=False).print(table)
+    elif tsv or not sys.stdout.isatty():
+        typer.echo("\t".join(_LIST_COLUMNS))
+        for row in rows:
+            typer.echo("\t".join(map(_tsv_cell, row)))
+    else:
+        table = Table(title=f"{root}: {len(objects)} object(s)", title_justify="left")
+        for column in _LIST_COLUMNS:
+            table.add_column(column, overflow="fold", no_wrap=column in ("date", "versions"))
+        for row in rows:
+            table.add_row(*(str(v or "") for v in row))
+        Console(soft_wrap=False).print(table)
+    for exc in damaged:
+        _err(f"{exc} (object not listed; see 'newsarchive archive verify')")
+    if damaged:
+        raise typer.Exit(1)
 
 
 @app.command()
 def show(
-    identifier: Annotated[str, typer.Argument(help="Object id (urn:newsarchive:…).")],
+    identifier: Annotated[
+        str, typer.Argument(help="Object id, a unique prefix of its hash, or the file name.")
+    ],
     root: RootOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -270,7 +297,9 @@ def show(
 
 @app.command()
 def export(
-    identifiers: Annotated[list[str], typer.Argument(help="Object ids to put in the bag.")],
+    identifiers: Annotated[
+        list[str], typer.Argument(help="Objects (id, unique hash prefix or file name).")
+    ],
     bagit: Annotated[Path, typer.Option("--bagit", help="New folder for the BagIt bag.")],
     root: RootOpt = None,
     version: Annotated[

@@ -191,43 +191,41 @@ def _apply(store: Root, plan: _Plan, source: str) -> Deposited:
         # OCFL wants a URI for the agent (W008 without one); ours names the local user.
         address=os.environ.get("NEWSARCHIVE_AGENT_ADDRESS") or f"urn:newsarchive:agent:{_user()}",
     )
-    txn = store.new_transaction()
-    try:
+    txn: Path | None = None
+    try:  # everything that writes is in here: a full disk fails this object, not the batch
+        txn = store.new_transaction()
         content = txn / "content"
-        for logical, data in plan.files.items():
-            target = content / logical
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        try:
-            if plan.seen_head is None:
-                objdir = txn.joinpath("tree", relpath)
-                objdir.parent.mkdir(parents=True, exist_ok=True)
-                Object(identifier=plan.object_id).create(
-                    srcdir=str(content), metadata=metadata, objdir=str(objdir)
+        stage_files(content, plan.files)
+        if plan.seen_head is None:
+            objdir = txn.joinpath("tree", relpath)
+            objdir.parent.mkdir(parents=True, exist_ok=True)
+            Object(identifier=plan.object_id).create(
+                srcdir=str(content), metadata=metadata, objdir=str(objdir)
+            )
+            _pause(live)
+            store.publish_new(txn, relpath)
+        else:
+            # Never build on damaged content: forward deltas would reference it.
+            validator = Validator(check_digests=True, log_warnings=False)
+            if not validator.validate_object(str(live)):
+                raise ArchiveError(
+                    "object is damaged, not updated (see 'newsarchive archive verify')",
+                    str(live),
                 )
-                _pause(live)
-                store.publish_new(txn, relpath)
-            else:
-                # Never build on damaged content: forward deltas would reference it.
-                validator = Validator(check_digests=True, log_warnings=False)
-                if not validator.validate_object(str(live)):
-                    raise ArchiveError(
-                        "object is damaged, not updated (see 'newsarchive archive verify')",
-                        str(live),
-                    )
-                staged = txn / "object"
-                clone_object(live, staged)
-                Object(identifier=plan.object_id).add_version_with_content(
-                    objdir=str(staged), srcdir=str(content), metadata=metadata
-                )
-                _pause(live)
-                store.publish_update(txn, relpath, staged)
-        except ObjectException as exc:
-            raise ArchiveError(f"OCFL: {exc}", str(live)) from exc
-        except OSError as exc:
-            raise ArchiveError(f"cannot write: {exc.strerror or exc}", str(live)) from exc
+            staged = txn / "object"
+            clone_object(live, staged)  # refuses symlinks (the validator follows them)
+            Object(identifier=plan.object_id).add_version_with_content(
+                objdir=str(staged), srcdir=str(content), metadata=metadata
+            )
+            _pause(live)
+            store.publish_update(txn, relpath, staged)
+    except ObjectException as exc:
+        raise ArchiveError(f"OCFL: {exc}", str(live)) from exc
+    except OSError as exc:
+        raise ArchiveError(f"cannot write: {exc.strerror or exc}", str(live)) from exc
     finally:
-        store.discard(txn)
+        if txn is not None:
+            store.discard(txn)
     obj = store.get(plan.object_id)
     stored = sum(
         1
@@ -237,6 +235,14 @@ def _apply(store: Root, plan: _Plan, source: str) -> Deposited:
     )
     status: Status = "updated" if plan.seen_head else "new"
     return Deposited(source, plan.object_id, obj.head, status, stored, plan.changed, title)
+
+
+def stage_files(content: Path, files: dict[str, bytes]) -> None:
+    """Write a version's files into its staging content folder."""
+    for logical, data in files.items():
+        target = content / logical
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
 
 
 def _user() -> str:

@@ -19,7 +19,9 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -57,6 +59,82 @@ def sha512_file(path: Path) -> str:
         return hashlib.file_digest(handle, "sha512").hexdigest()
 
 
+# OCFL version names: v1, v2… (or zero-padded v001, which other tools write).
+_VERSION_NAME = re.compile(r"v0*[1-9][0-9]*")
+
+
+def safe_relpath(rel: object) -> bool:
+    """A path from an inventory, intent or state file that stays where it is joined: a
+    relative POSIX path without '.', '..' or empty segments (the OCFL content-path rules)."""
+    if not isinstance(rel, str) or not rel or rel.startswith("/") or "\\" in rel or "\0" in rel:
+        return False
+    return all(part not in ("", ".", "..") for part in rel.split("/"))
+
+
+def symlink_in(base: Path, rel: str) -> Path | None:
+    """The first component of ``base/rel`` that is a symlink (inside a root, a symlink is
+    damage: it would let a read or a write leave the root)."""
+    here = base
+    for part in rel.split("/"):
+        here = here / part
+        try:
+            if stat.S_ISLNK(os.lstat(here).st_mode):
+                return here
+        except OSError:
+            return None  # missing: the caller reports that
+    return None
+
+
+def read_inside(base: Path, rel: str) -> bytes:
+    """Bytes of ``base/rel``, refusing a path that leaves ``base`` or passes a symlink."""
+    if not safe_relpath(rel):
+        raise ArchiveError("path in the inventory leaves the object; refused", f"{base}/{rel}")
+    if (link := symlink_in(base, rel)) is not None:
+        raise ArchiveError("is a symlink (damage: not followed)", str(link))
+    fd = os.open(base / rel, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read()
+
+
+def version_number(name: str) -> int:
+    return int(name[1:])
+
+
+def inventory_problem(inventory: object) -> str | None:
+    """Why an inventory cannot be used (None if its shape is sound). Digests and the rest
+    of the OCFL rules are the validator's; this only keeps malformed or hostile values
+    (a list for ``versions``, a key ``vX``, ``../`` in a path) from reaching the code."""
+    if not isinstance(inventory, dict):
+        return "not a JSON object"
+    if not isinstance(inventory.get("id"), str) or not inventory["id"]:
+        return "no 'id'"
+    manifest, versions = inventory.get("manifest"), inventory.get("versions")
+    if not isinstance(manifest, dict):
+        return "'manifest' is not an object"
+    if not isinstance(versions, dict) or not versions:
+        return "'versions' is not an object of versions"
+    for name, version in versions.items():
+        if not _VERSION_NAME.fullmatch(name):
+            return f"version name {name!r} is not v1, v2…"
+        if not isinstance(version, dict) or not isinstance(version.get("state"), dict):
+            return f"version {name} has no 'state' object"
+        for digest, paths in version["state"].items():
+            if digest not in manifest:
+                return f"version {name} names a digest missing from the manifest"
+            if not isinstance(paths, list) or not all(safe_relpath(p) for p in paths):
+                return f"version {name} has a logical path that is not a plain relative path"
+    for paths in manifest.values():
+        if not isinstance(paths, list) or not paths:
+            return "a manifest entry is not a list of paths"
+        for path in paths:
+            if not safe_relpath(path) or path.split("/", 1)[0] not in versions:
+                return f"manifest path {path!r} is outside the object's version folders"
+    head = inventory.get("head")
+    if head not in versions or version_number(str(head)) != max(map(version_number, versions)):
+        return f"'head' {head!r} is not the last version"
+    return None
+
+
 @dataclass
 class StoredObject:
     """One OCFL object as its root inventory describes it (read-only view)."""
@@ -74,7 +152,7 @@ class StoredObject:
 
     def versions(self) -> list[tuple[str, dict[str, Any]]]:
         versions = self.inventory.get("versions", {})
-        return sorted(versions.items(), key=lambda kv: int(kv[0].lstrip("v")))
+        return sorted(versions.items(), key=lambda kv: version_number(kv[0]))
 
     def state(self, version: str | None = None) -> dict[str, str]:
         """logical path -> digest for ``version`` (default: head)."""
@@ -85,11 +163,12 @@ class StoredObject:
         return self.path / self.inventory["manifest"][digest][0]
 
     def read(self, logical: str, version: str | None = None) -> bytes:
-        """A logical file's bytes, checked against its SHA-512 (no damaged file leaves)."""
+        """A logical file's bytes, checked against its SHA-512 (no damaged file leaves, nor
+        anything outside the object: the manifest path is checked and no symlink followed)."""
         digest = self.state(version)[logical]
         file = self.content_path(digest)
         try:
-            data = file.read_bytes()
+            data = read_inside(self.path, self.inventory["manifest"][digest][0])
         except OSError as exc:
             raise ArchiveError(f"cannot read: {exc.strerror or exc}", str(file)) from exc
         if hashlib.sha512(data).hexdigest() != digest:
@@ -109,8 +188,8 @@ def load_object(objdir: Path) -> StoredObject:
         raise ArchiveError("missing inventory", str(file)) from exc
     except (OSError, ValueError) as exc:
         raise ArchiveError(f"unreadable inventory: {exc}", str(file)) from exc
-    if not isinstance(inventory, dict) or "versions" not in inventory:
-        raise ArchiveError("not an OCFL inventory", str(file))
+    if (problem := inventory_problem(inventory)) is not None:
+        raise ArchiveError(f"malformed inventory: {problem}", str(file))
     return StoredObject(objdir, inventory)
 
 
@@ -193,7 +272,24 @@ class Root:
                 yield here
 
     def staging_leftovers(self) -> list[Path]:
+        self.check_workspace()
         return sorted(self.staging.iterdir()) if self.staging.is_dir() else []
+
+    def check_workspace(self) -> None:
+        """Our workspace must be real folders inside the root: a symlinked ``staging/``
+        would make the sweep of leftovers delete whatever it points to."""
+        for path in (
+            self.path / "extensions",
+            self.workspace,
+            self.staging,
+            self.workspace / "lock",
+        ):
+            if path.is_symlink():
+                raise ArchiveError(
+                    "is a symlink; the archive's workspace must be a real folder inside the "
+                    "root (refused, nothing written or deleted)",
+                    str(path),
+                )
 
     # -- locking and initialising -----------------------------------------------------
 
@@ -201,19 +297,22 @@ class Root:
     def locked(self, exclusive: bool) -> Iterator[None]:
         """flock on the workspace lock file: deposits exclusive, readers shared.
 
-        A reader on a root without a lock file (read-only copy) goes ahead unlocked."""
+        A reader on a root without a usable lock file (read-only copy, a symlink, which
+        verify reports) goes ahead unlocked."""
         lock = self.workspace / "lock"
-        try:
-            if exclusive:
+        if exclusive:
+            self.check_workspace()
+            try:
                 self.workspace.mkdir(parents=True, exist_ok=True)
-                fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
-            else:
-                fd = os.open(lock, os.O_RDONLY)
-        except FileNotFoundError:
-            yield
-            return
-        except OSError as exc:
-            raise ArchiveError(f"cannot open lock: {exc.strerror or exc}", str(lock)) from exc
+                fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
+            except OSError as exc:
+                raise ArchiveError(f"cannot open lock: {exc.strerror or exc}", str(lock)) from exc
+        else:
+            try:
+                fd = os.open(lock, os.O_RDONLY | os.O_NOFOLLOW)
+            except OSError:
+                yield
+                return
         try:
             fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
             yield
@@ -228,6 +327,7 @@ class Root:
         root = cls(Path(path))
         if root.path.exists() and not root.path.is_dir():
             raise ArchiveError("storage root is not a folder", str(root.path))
+        root.check_workspace()
         if not root.is_initialised():
             root._check_empty()  # before creating anything in someone else's folder
         try:
@@ -276,6 +376,7 @@ class Root:
     # -- staging and publishing -------------------------------------------------------
 
     def new_transaction(self) -> Path:
+        self.check_workspace()
         self.staging.mkdir(parents=True, exist_ok=True)
         return Path(tempfile.mkdtemp(prefix="txn-", dir=self.staging))
 
@@ -289,17 +390,37 @@ class Root:
         return notes
 
     def parked(self, txn: Path) -> Path | None:
-        """The live path of an object an interrupted update moved aside into ``txn``."""
+        """The live path of an object an interrupted update moved aside into ``txn``.
+
+        The intent file is untrusted: it counts only if the parked folder is a real object
+        whose own inventory id the layout maps to exactly the path the intent names (so a
+        forged intent can never move a folder anywhere but back to its object's place)."""
         intent, old = txn / "intent.json", txn / "old"
+        if txn.is_symlink() or intent.is_symlink() or old.is_symlink():
+            return None
         if not (intent.is_file() and old.is_dir()):
             return None
-        target = self.path / json.loads(intent.read_text("utf-8"))["object"]
+        try:
+            rel = json.loads(intent.read_text("utf-8")).get("object")
+            parked_id = load_object(old).id
+        except (OSError, ValueError, AttributeError, ArchiveError):
+            return None
+        if not safe_relpath(rel) or self.object_relpath(parked_id) != rel:
+            return None
+        if symlink_in(self.path, rel) is not None:
+            return None
+        target = self.path / rel
         return None if target.exists() else target
 
     def discard(self, txn: Path) -> str | None:
         """Drop one transaction folder, first restoring an object it holds aside."""
         note = None
+        if txn.is_symlink() or not txn.is_dir():  # not ours: remove the entry, not its target
+            with contextlib.suppress(OSError):
+                txn.unlink()
+            return None
         if (target := self.parked(txn)) is not None:
+            target.parent.mkdir(parents=True, exist_ok=True)
             os.rename(txn / "old", target)
             _fsync_dir(target.parent)
             note = f"{target}: restored to its previous version after an interrupted deposit"
@@ -344,17 +465,20 @@ def clone_object(live: Path, dest: Path) -> None:
     """A working copy of an object for adding a version: version folders are hard-linked
     (OCFL content is immutable and ocfl-py only adds files there), the root files that
     ocfl-py rewrites (inventory and sidecar) are real copies so the live ones stay intact."""
-    for folder, _dirs, files in os.walk(live):
+    for folder, dirs, files in os.walk(live):
         here = Path(folder)
         rel = here.relative_to(live)
         (dest / rel).mkdir(parents=True, exist_ok=True)
+        for name in dirs + files:
+            if (here / name).is_symlink():  # never carried into a new version
+                raise ArchiveError("is a symlink (damage); object not updated", str(here / name))
         for name in files:
             src, dst = here / name, dest / rel / name
             if rel == Path("."):
                 shutil.copy2(src, dst)
                 continue
             try:
-                os.link(src, dst)
+                os.link(src, dst, follow_symlinks=False)
             except OSError:  # no hard links here (some SMB/FUSE mounts): copy instead
                 shutil.copy2(src, dst)
 

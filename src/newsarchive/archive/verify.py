@@ -23,6 +23,7 @@ from newsarchive.archive.store import (
     StoredObject,
     load_object,
     sha512_file,
+    symlink_in,
 )
 
 Reporter = Callable[[Path | str, str], None]
@@ -89,7 +90,11 @@ def verify(root_path: Path | str, identifier: str | None = None) -> Report:
             if not (objdir / OBJECT_DECLARATION).exists():
                 raise ArchiveError("no such object in the archive", identifier)
             _check_object(root, objdir, report)
-        leftovers = root.staging_leftovers()
+        try:
+            leftovers = root.staging_leftovers()
+        except ArchiveError as exc:  # a symlinked workspace: damage, reported, not followed
+            report.problems.append(Problem(exc.path or str(root.staging), exc.cause))
+            leftovers = []
         for txn in leftovers:
             if (target := root.parked(txn)) is not None:
                 report.problems.append(
@@ -116,6 +121,16 @@ def _check_hierarchy(root: Root, report: Report) -> None:
     sr.validate(validate_objects=False, check_digests=False, log_warnings=False)
     for message in sr.log.messages if sr.log else []:
         report.problems.append(Problem(str(root.path), f"storage root: {message}"))
+    for folder, dirs, files in os.walk(root.path):
+        here = Path(folder)
+        if here != root.path and (here / OBJECT_DECLARATION).exists():
+            dirs[:] = []  # inside an object: _check_object reports
+            continue
+        for name in [*dirs, *files]:
+            if (here / name).is_symlink():
+                report.problems.append(
+                    Problem(str(here / name), "symlink in the storage root (damage: not followed)")
+                )
 
 
 def _check_object(root: Root, objdir: Path, report: Report) -> str:
@@ -154,6 +169,8 @@ def _check_object(root: Root, objdir: Path, report: Report) -> str:
         expected.add(rel)
         file = objdir / rel
         report.files += 1
+        if symlink_in(objdir, rel) is not None:
+            continue  # reported once by the walk below; never followed
         try:
             actual = sha512_file(file)
             report.bytes += file.stat().st_size
@@ -168,6 +185,10 @@ def _check_object(root: Root, objdir: Path, report: Report) -> str:
     for folder, dirs, files in os.walk(objdir):
         here = Path(folder)
         rel_dir = here.relative_to(objdir)
+        for name in [*dirs, *files]:
+            if (here / name).is_symlink():  # os.walk lists, never follows, them
+                problem(here / name, "symlink inside the object (damage: not followed)")
+        files[:] = [f for f in files if not (here / f).is_symlink()]
         if rel_dir == Path("."):
             dirs[:] = [d for d in dirs if d != "extensions"]  # object extensions: allowed
         for name in files:
