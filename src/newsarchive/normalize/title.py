@@ -30,6 +30,7 @@ _SENTENCE_END = set("。；;")
 # A title may end in these; any other sentence mark at its end makes it body text.
 _TITLE_END_OK = set("？！?!…”’」』）)")
 _COMMAS = set("，,、")
+_LONE_BODY_END = set("。！？!?")
 _QUOTED = re.compile(r"^[“「『\"《].*[”」』\"》]$")
 _CAPTION_MARK = re.compile(r"^\s*[▲▼◀▶△▽◁▷]")
 _URL = re.compile(r"https?://|www\.")
@@ -155,7 +156,14 @@ def is_headline(simple: str) -> bool:
         and not is_kicker(stripped)
         and not is_subtitle(stripped)
         and not is_caption_marked(stripped)
+        and not _mostly_digits(stripped)
     )
+
+
+def _mostly_digits(simple: str) -> bool:
+    """A number line (a phone number, a code, a table row) is no headline."""
+    text = squash(simple)
+    return sum(ch.isdigit() for ch in text) * 2 > len(text)
 
 
 def page_title(simple: str) -> str | None:
@@ -325,9 +333,13 @@ def _candidates(
     for i in reversed(zone):
         simple = simples[i].strip()
         if _strong_at(blocks, simples, i, agree):
-            break  # earlier body text: the headline is below it
+            if found:
+                break  # earlier body text: the headline is below it
+            continue  # a lone sentence (a lede, a notice) between the headline and the body
         if not title_shaped(simple) or is_kicker(simple) or is_subtitle(simple):
             continue
+        if _next_text(blocks, i) is None and _sentence_ended(blocks[i]):
+            continue  # a headline heads something: this is the story's last sentence
         if any(ch in _COMMAS for ch in simple) and not _QUOTED.match(simple) and not (
             _standalone(blocks, i) or (agree and squash(simple) == agree)
         ):
@@ -433,6 +445,9 @@ def extract_title(article: Article) -> Article:
             rule = "title.page-title-agrees"
         else:
             title, title_lines = _two_lines(blocks, simples, chosen, limit)
+            last = title_lines[-1]
+            if _next_text(blocks, last) is None and _sentence_ended(blocks[last]):
+                title, title_lines = chosen.text.strip(), [chosen.index]  # see the filter above
     elif page is not None:
         index, head = page
         head_text = blocks[index].text.strip()[: len(head)]
@@ -452,11 +467,26 @@ def extract_title(article: Article) -> Article:
                          "the page <title>: headline + site names", _line(blocks[index]))
                 )
                 blocks[index] = Block(blocks[index].kind, "", blocks[index].source_lines)
-        if title_lines:
-            metadata, blocks = _kicker_and_subtitle(
-                metadata, blocks, simples, title_lines, limit, edits
-            )
+        if title_lines and not _left_nothing(blocks):
+            kept = list(edits)
+            with_deck = _kicker_and_subtitle(metadata, list(blocks), simples, title_lines, limit,
+                                             kept)
+            if not _left_nothing(with_deck[1]):  # a deck over no text is the text itself
+                (metadata, blocks), edits = with_deck, kept
+    if title_lines and _left_nothing(blocks) and _sentence_ended(article.blocks[title_lines[-1]]):
+        # Headline-shaped sentences and nothing else: they are the article's few sentences,
+        # not a headline over nothing (a title is supplied from them later).
+        return article
     return article.evolve(metadata=metadata, blocks=blocks, edits=edits)
+
+
+def _left_nothing(blocks: list[Block]) -> bool:
+    """No sentence is left: at most short labels, which are no article text."""
+    return not any(ch in _LONE_BODY_END for b in blocks for ch in b.text)
+
+
+def _sentence_ended(block: Block) -> bool:
+    return block.text.strip()[-1:] in _LONE_BODY_END
 
 
 def _two_lines(
