@@ -169,3 +169,26 @@ def test_not_a_warc_is_one_line(tmp_path: Path) -> None:
 
     with pytest.raises(InputError, match="WARC"):
         normalize_file(bad)
+
+
+def test_dask_executor_keeps_each_record(tmp_path: Path) -> None:
+    """Workers get absolute paths; each record keeps its offset and index on the way."""
+    distributed = pytest.importorskip("distributed")
+    warc = tmp_path / "crawl.warc.gz"
+    write_warc(warc, make_pages(3))
+    outputs = {}
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        for executor in ("local", "dask"):
+            args = [sys.executable, "-m", "newsarchive", "convert", str(warc), "-o",
+                    str(tmp_path / executor), "--to", "tei", "-j", "1", "--json"]
+            if executor == "dask":
+                args += ["--executor", "dask", "--scheduler", cluster.scheduler_address]
+            run = subprocess.run(args, capture_output=True, text=True, timeout=300,
+                                 env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin"})
+            assert run.returncode == 0, run.stderr
+            assert json.loads(run.stdout)["converted"] == 3
+            outputs[executor] = {p.relative_to(tmp_path / executor): p.read_bytes()
+                                 for p in sorted((tmp_path / executor).rglob("*.tei.xml"))}
+    assert len(outputs["local"]) == 3
+    assert outputs["dask"] == outputs["local"]

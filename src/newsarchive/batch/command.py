@@ -3,6 +3,7 @@ report file, the display, ``--deposit``, ``--review`` and the ``--json`` summary
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from dataclasses import dataclass
@@ -51,7 +52,7 @@ def convert_paths(paths: list[str], settings: Settings, job: ConvertJob) -> int:
     inputs = shard_inputs(inputs, shard_spec)
     if job.executor == "dask":  # workers on other hosts see the shared file system, not our cwd
         inputs = [
-            i if i.path == "-" else type(i)(str(Path(i.path).resolve()), i.relative_dir)
+            i if i.path == "-" else dataclasses.replace(i, path=str(Path(i.path).resolve()))
             for i in inputs
         ]
         output = output.resolve()
