@@ -104,6 +104,7 @@ def test_every_seed_article_is_one_valid_object(deposited: Path) -> None:
                 "editions",
                 "editions",
                 "metadata",
+                "metadata",
                 "source",
             ]
             assert {Path(p).suffix for p in state if p.startswith("editions/")} == {
@@ -209,7 +210,7 @@ def test_deposit_through_cli_and_convert_deposit(tmp_path: Path) -> None:
 def test_verify_clean_root(root: Path) -> None:
     result = runner.invoke(app, ["archive", "verify", "--root", str(root)])
     assert result.exit_code == 0, result.output
-    assert "6 object(s), 30 files" in result.output and "OK" in result.output
+    assert "6 object(s), 36 files" in result.output and "OK" in result.output
 
 
 def test_verify_names_damaged_missing_and_unexpected_files(root: Path) -> None:

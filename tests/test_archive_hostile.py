@@ -244,7 +244,7 @@ def test_malformed_inventory_is_damage_to_that_object_only(
     check = cli("archive", "verify", "--root", str(root), "--json")
     assert check.exit_code == 1, check.output
     report = json.loads(check.stdout)
-    assert report["objects"] == 2 and report["files"] == 5  # the good object's files
+    assert report["objects"] == 2 and report["files"] == 6  # the good object's files
     assert {p["path"] for p in report["problems"]} == {str(bad / INVENTORY)}
     assert "malformed inventory" in report["problems"][0]["cause"]
     listing = cli("archive", "list", "--root", str(root))

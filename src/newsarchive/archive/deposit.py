@@ -22,7 +22,13 @@ from newsarchive.archive.record import (
     object_id,
     source_files,
 )
-from newsarchive.archive.store import ArchiveError, Root, StoredObject, clone_object
+from newsarchive.archive.store import (
+    ArchiveError,
+    Root,
+    StoredObject,
+    add_sha256_fixity,
+    clone_object,
+)
 from newsarchive.errors import InputError
 from newsarchive.model import Article
 from newsarchive.options import Options
@@ -199,9 +205,10 @@ def _apply(store: Root, plan: _Plan, source: str) -> Deposited:
         if plan.seen_head is None:
             objdir = txn.joinpath("tree", relpath)
             objdir.parent.mkdir(parents=True, exist_ok=True)
-            Object(identifier=plan.object_id).create(
+            Object(identifier=plan.object_id, fixity=["sha256"]).create(
                 srcdir=str(content), metadata=metadata, objdir=str(objdir)
             )
+            add_sha256_fixity(objdir)
             _pause(live)
             store.publish_new(txn, relpath)
         else:
@@ -214,9 +221,10 @@ def _apply(store: Root, plan: _Plan, source: str) -> Deposited:
                 )
             staged = txn / "object"
             clone_object(live, staged)  # refuses symlinks (the validator follows them)
-            Object(identifier=plan.object_id).add_version_with_content(
+            Object(identifier=plan.object_id, fixity=["sha256"]).add_version_with_content(
                 objdir=str(staged), srcdir=str(content), metadata=metadata
             )
+            add_sha256_fixity(staged)
             _pause(live)
             store.publish_update(txn, relpath, staged)
     except ObjectException as exc:

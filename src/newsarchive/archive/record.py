@@ -7,6 +7,7 @@ Logical layout of every object (each version's state)::
     editions/<stem>.docx              DOCX
     editions/<stem>.pdf               PDF/A (level from the options)
     metadata/provenance.json          what was done, by which tool, with checksums
+    metadata/premis.xml               the same as PREMIS 3.0 XML (objects, events, agents)
 
 Re-depositing must recognise unchanged content by digest, so nothing here may depend on
 "now": the editions are rendered with one fixed *edition time* (recorded in provenance.json
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from newsarchive import TOOL_NAME, __version__
+from newsarchive.archive.premis import PREMIS, premis_xml
 from newsarchive.model import Article, Metadata
 from newsarchive.options import Options
 from newsarchive.pipeline import output_stem
@@ -36,16 +38,25 @@ ID_PREFIX = "urn:newsarchive:"
 # Libraries whose version can change edition bytes; recorded as part of the agent.
 _LIBRARIES = ("lxml", "python-docx", "reportlab", "pikepdf", "opencc")
 # PRONOM ids and media types, so a preservation system need not re-identify the files.
-_FORMATS = {
-    ".tei.xml": ("application/tei+xml", "fmt/101", "TEI P5 XML"),
+# Each is what opf-fido (PRONOM signatures) says of the files we write; the tests check it
+# for every edition and --pdfa level. Sources: plain text is identified by its extension;
+# an HTML page's PUID depends on its markup (fmt/96, fmt/471…), so none is claimed for it.
+_FORMATS: dict[str, tuple[str, ...]] = {
+    ".tei.xml": ("application/tei+xml", "fmt/1476", "TEI P5 - Single Text File"),
     ".docx": (
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "fmt/412",
-        "Microsoft Word for Windows 2007 onwards",
+        "Microsoft Word for Windows",
+        "2007 onwards",
     ),
-    ".txt": ("text/plain", "x-fmt/111", "Plain text"),
+    ".txt": ("text/plain", "x-fmt/111", "Plain Text File"),
+    ".html": ("text/html", "", "Hypertext Markup Language"),
+    ".htm": ("text/html", "", "Hypertext Markup Language"),
+    ".xhtml": ("application/xhtml+xml", "", "Extensible Hypertext Markup Language"),
+    ".json": ("application/json", "fmt/817", "JSON Data Interchange Format"),
+    ".xml": ("application/xml", "fmt/101", "Extensible Markup Language"),
 }
-_PDFA = {"1b": "fmt/95", "2b": "fmt/476", "3b": "fmt/480"}
+_PDFA = {"1b": "fmt/354", "2b": "fmt/477", "3b": "fmt/480"}
 
 
 def object_id(md: Metadata) -> str:
@@ -72,11 +83,19 @@ def _agent() -> dict[str, Any]:
     return {"name": TOOL_NAME, "version": __version__, "libraries": libs}
 
 
-def _format(name: str, pdfa: str) -> dict[str, str]:
+def file_format(name: str, pdfa: str) -> dict[str, str]:
+    """media type, PRONOM PUID and format name of a file we store, by its role."""
     if name.endswith(".pdf"):
-        return {"media_type": "application/pdf", "puid": _PDFA[pdfa], "name": f"PDF/A-{pdfa}"}
-    for suffix, (media, puid, label) in _FORMATS.items():
-        if name.endswith(suffix):
+        return {
+            "media_type": "application/pdf",
+            "puid": _PDFA[pdfa],
+            "name": "Acrobat PDF/A - Portable Document Format",
+            "version": pdfa,
+        }
+    for suffix, (media, puid, label, *version) in _FORMATS.items():
+        if name.lower().endswith(suffix):
+            if version:
+                return {"media_type": media, "puid": puid, "name": label, "version": version[0]}
             return {"media_type": media, "puid": puid, "name": label}
     return {"media_type": "application/octet-stream", "puid": "", "name": ""}
 
@@ -144,6 +163,7 @@ def build_files(
     files = {**originals, **editions}
     source_path = next((p for p in originals if p.startswith("source/")), "")
     files[PROVENANCE] = provenance_record(article, options, when, files, source_path)
+    files[PREMIS] = premis_xml(json.loads(files[PROVENANCE]))
     return files
 
 
@@ -194,7 +214,7 @@ def provenance_record(
     for path in files:
         if not path.startswith("editions/"):
             continue
-        fmt = _format(path, options.pdfa)
+        fmt = file_format(path, options.pdfa)
         detail = f"{fmt['name']} edition rendered from the normalised article"
         if path.endswith(".tei.xml"):
             detail += "; valid against the project RELAX NG + Schematron"
@@ -240,7 +260,7 @@ def provenance_record(
         },
         "metadata": _metadata(md),
         "files": {
-            path: {**_checksums(data), "format": _format(path, options.pdfa)}
+            path: {**_checksums(data), "format": file_format(path, options.pdfa)}
             for path, data in sorted(files.items())
         },
         "events": events,

@@ -461,6 +461,28 @@ class Root:
         _fsync_dir(live.parent)
 
 
+def add_sha256_fixity(objdir: Path) -> None:
+    """Fill the inventory's ``fixity`` block with the SHA-256 of every content file (ocfl-py
+    2.1 declares the block but leaves it empty), in the root inventory and the head
+    version's copy of it, which OCFL requires to be identical; sidecars rewritten too.
+    Called on a staged object only: published inventories are never edited."""
+    inventory = json.loads((objdir / INVENTORY).read_bytes())
+    fixity: dict[str, list[str]] = {}
+    for paths in inventory["manifest"].values():
+        for rel in paths:
+            with (objdir / rel).open("rb") as handle:
+                digest = hashlib.file_digest(handle, "sha256").hexdigest()
+            fixity.setdefault(digest, []).append(rel)
+    inventory["fixity"] = {"sha256": {d: sorted(p) for d, p in sorted(fixity.items())}}
+    data = json.dumps(inventory, indent=2, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    sidecar = f"{hashlib.sha512(data).hexdigest()} {INVENTORY}\n".encode()
+    for folder in (objdir, objdir / str(inventory["head"])):
+        for name, blob in ((INVENTORY, data), (SIDECAR, sidecar)):
+            target = folder / name
+            target.unlink()  # a fresh file, never a write through a hard link
+            target.write_bytes(blob)
+
+
 def clone_object(live: Path, dest: Path) -> None:
     """A working copy of an object for adding a version: version folders are hard-linked
     (OCFL content is immutable and ocfl-py only adds files there), the root files that
