@@ -25,7 +25,7 @@ def normalize_bytes(data: bytes, name: str, options: Options | None = None) -> l
     if is_tei(name):
         from newsarchive.readers.tei import read_tei  # a corrected edition: already normalised
 
-        return [read_tei(data, name)]
+        return [read_tei(data, name, max_bytes=options.max_bytes)]
     if is_html_name(name):
         return normalize_html(data, name, options)
     return _normalize(read_text(data, name, max_bytes=options.max_bytes), name, options)

@@ -82,6 +82,25 @@ _DTD_URL = b"""<?xml version="1.0"?>
 <TEI xmlns="http://www.tei-c.org/ns/1.0"><text><body><p>x</p></body></text></TEI>"""
 
 
+_FOREIGN_HEAD = ('<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc><titleStmt>'
+                 "<title>外来的标题</title></titleStmt><publicationStmt><p>某出版社</p>"
+                 "</publicationStmt><sourceDesc><p>手工录入</p></sourceDesc></fileDesc>"
+                 "</teiHeader><text><body>\n")
+
+
+def _foreign_tei(paragraphs: int) -> bytes:
+    """A TEI file made elsewhere: no scraped-file record, no hash, no xenoData."""
+    body = "".join(f"<p>这是外来文件的第{i}段，内容完整。</p>\n" for i in range(paragraphs))
+    return (_FOREIGN_HEAD + body + "</body></text></TEI>\n").encode("utf-8")
+
+
+def _no_punctuation_line() -> bytes:
+    # One 1 MB line of word characters: a run the e-mail pattern used to rescan from every
+    # start (quadratic: hours at this size). The address inside must stay untouched.
+    run = "没有标点的长句子" * 40_000
+    return (run + "联系邮箱news.desk+tips@example.com" + run).encode("utf-8")
+
+
 def _deep() -> bytes:
     depth = 100_000
     return (b'<TEI xmlns="http://www.tei-c.org/ns/1.0">' + b"<div>" * depth + b"</div>" * depth
@@ -119,6 +138,13 @@ CASES: tuple[Case, ...] = (
     Case("dtd-url.tei.xml", "TEI with a DTD at a URL", lambda: _DTD_URL, "DOCTYPE",
          tei_input=True),
     Case("deep.tei.xml", "XML nested 100,000 deep", _deep, "deep", tei_input=True),
+    # round two (issue 14)
+    Case("no-punct-line.txt", "a 1 MB line without punctuation (quadratic e-mail pattern)",
+         _no_punctuation_line, "ok"),
+    Case("foreign.tei.xml", "a foreign TEI (no scraped-file record, no hash)",
+         lambda: _foreign_tei(3), "ok"),
+    Case("paragraphs.tei.xml", "a foreign TEI with 20,000 paragraphs (DOCX was quadratic)",
+         lambda: _foreign_tei(20_000), "ok"),
 )
 
 

@@ -178,6 +178,7 @@ def _style_id(name: str) -> str:
 _W_PPR, _W_PSTYLE, _W_VAL = qn("w:pPr"), qn("w:pStyle"), qn("w:val")
 _W_R, _W_T, _W_TAB, _W_BR = qn("w:r"), qn("w:t"), qn("w:tab"), qn("w:br")
 _XML_SPACE = qn("xml:space")
+_W_SECTPR = qn("w:sectPr")
 _RUN_BREAKS = re.compile(r"(\t|\r|\n)")
 
 
@@ -191,7 +192,17 @@ def _para(doc: Any, text: str, style: str) -> Any:
     etree.SubElement(etree.SubElement(p, _W_PPR), _W_PSTYLE).set(_W_VAL, _style_id(style))
     if text:
         _add_run(p, text)
-    doc.element.body.sectPr.addprevious(p)  # the body ends with its sectPr
+    # The body ends with its sectPr. ``body.sectPr`` scans every child (quadratic over a
+    # long article); the last child is reached directly.
+    body = doc.element.body
+    try:
+        last = body[-1]
+    except IndexError:
+        last = None
+    if last is not None and last.tag == _W_SECTPR:
+        last.addprevious(p)
+    else:
+        body.append(p)
     return p
 
 
