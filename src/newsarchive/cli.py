@@ -118,7 +118,8 @@ def convert(
         str | None,
         typer.Option(
             "--pdfa",
-            help="PDF/A level: 1b (validated), 2b, 3b (TEI attached). \\[default: 1b]",
+            help="PDF/A level: 2a (tagged, also PDF/UA-1), 2b, 2u, 3a, 3b, 3u (3: TEI "
+            "attached), 1b (PDF/A-1, not UA). \\[default: 2a]",
             show_default=False,
         ),
     ] = None,

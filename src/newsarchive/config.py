@@ -10,7 +10,7 @@ Command-line options override it. Example::
     script = "hans"            # hans | hant | keep
     punctuation = "fix"        # fix | keep
     font = "/usr/share/fonts/truetype/arphic/uming.ttc:0"
-    pdfa = "1b"                # 1b | 2b | 3b
+    pdfa = "2a"                # 2a (default) | 1b | 2b | 2u | 3a | 3b | 3u
     to = "tei,docx,pdf"
     jobs = 8
     metadata = "sidecar.csv"   # relative paths are relative to this file
@@ -34,13 +34,12 @@ from pathlib import Path
 from typing import Any
 
 from newsarchive.errors import UsageError
-from newsarchive.options import Options
+from newsarchive.options import DEFAULT_PDFA, PDFA_LEVELS, Options
 
 FILE_NAME = "newsarchive.toml"
 FORMATS = ("tei", "docx", "pdf")
 SCRIPTS = ("hans", "hant", "keep")
 PUNCTUATIONS = ("fix", "keep")
-PDFA_LEVELS = ("1b", "2b", "3b")
 DEFAULT_ARCHIVE_ROOT = Path("archive")
 
 _STRINGS = ("publisher", "licence", "script", "punctuation", "font", "pdfa", "to")
@@ -215,7 +214,7 @@ def resolve(
             "--punctuation", pick(punctuation, cfg.punctuation, "fix"), PUNCTUATIONS
         ),
         font=pick(font, cfg.font, None),
-        pdfa=_choice("--pdfa", pick(pdfa, cfg.pdfa, "1b"), PDFA_LEVELS),  # type: ignore[arg-type]
+        pdfa=_choice("--pdfa", pick(pdfa, cfg.pdfa, DEFAULT_PDFA), PDFA_LEVELS),  # type: ignore[arg-type]
         metadata_overrides=overrides,
         **changes,
     )

@@ -6,6 +6,16 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Script = Literal["hans", "hant", "keep"]
+# PDF/A level of the PDF edition. Every level is tagged and PDF/UA-1 except 1b (PDF 1.4,
+# kept for systems that want PDF/A-1); "a" and "u" differ from "b" only in what they declare.
+PdfaLevel = Literal["2a", "1b", "2b", "2u", "3a", "3b", "3u"]
+PDFA_LEVELS: tuple[str, ...] = ("2a", "1b", "2b", "2u", "3a", "3b", "3u")
+DEFAULT_PDFA = "2a"
+
+
+def attaches_source(level: str) -> bool:
+    """Part 3 embeds the TEI source in the PDF (PDF/A-1 forbids, PDF/A-2 restricts)."""
+    return level.startswith("3")
 
 
 @dataclass(frozen=True)
@@ -15,7 +25,7 @@ class Options:
     publisher: str | None = None  # publisher of the digital edition
     licence: str | None = None
     font: str | None = None  # PATH[:INDEX] of a TrueType font for the PDF
-    pdfa: Literal["1b", "2b", "3b"] = "1b"
+    pdfa: PdfaLevel = "2a"
     max_bytes: int = 20 * 1024 * 1024  # size guard for one input file
     metadata_overrides: dict[str, dict[str, str]] = field(default_factory=dict)
     archive_root: str | None = None  # OCFL storage root for deposits (newsarchive.toml)

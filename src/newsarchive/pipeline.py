@@ -7,7 +7,7 @@ from pathlib import Path
 from newsarchive.errors import InputError, NewsarchiveError
 from newsarchive.model import Article
 from newsarchive.normalize import normalize
-from newsarchive.options import Options
+from newsarchive.options import Options, attaches_source
 from newsarchive.readers.html import is_html_name
 from newsarchive.readers.text import read_path, read_text
 from newsarchive.readers.warc import is_warc_name
@@ -113,7 +113,7 @@ def render(article: Article, fmt: str, options: Options, tei: bytes | None = Non
         from newsarchive.writers.pdf import write_pdf
 
         attachments = None
-        if options.pdfa == "3b":
+        if attaches_source(options.pdfa):
             from newsarchive.writers.tei import write_tei
 
             attachments = {output_stem(article) + ".tei.xml": tei or write_tei(article, options)}
@@ -158,7 +158,8 @@ def render_all(
     for article in articles:
         # One story per input (a TEI file holds one) keeps the bare input stem.
         stem = output_stem(article, input_name, numbered=len(articles) > 1)
-        tei = render(article, "tei", options) if "tei" in formats or options.pdfa == "3b" else None
+        need_tei = "tei" in formats or attaches_source(options.pdfa)
+        tei = render(article, "tei", options) if need_tei else None
         for fmt in formats:
             data = tei if fmt == "tei" and tei is not None else render(article, fmt, options, tei)
             outputs[stem + FORMATS[fmt]] = data

@@ -98,7 +98,9 @@ def deposit(
         Path | None, typer.Option("--metadata", help="Sidecar CSV/JSON/TOML of field overrides.")
     ] = None,
     font: Annotated[str | None, typer.Option("--font", help="PDF font PATH[:INDEX].")] = None,
-    pdfa: Annotated[str, typer.Option("--pdfa", help="PDF/A level: 1b, 2b or 3b.")] = "1b",
+    pdfa: Annotated[
+        str | None, typer.Option("--pdfa", help="PDF/A level, as for convert (default 2a).")
+    ] = None,
     as_json: JsonOpt = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only errors.")] = False,
 ) -> None:

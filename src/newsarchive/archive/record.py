@@ -29,7 +29,7 @@ from typing import Any
 from newsarchive import TOOL_NAME, __version__
 from newsarchive.archive.premis import PREMIS, premis_xml
 from newsarchive.model import Article, Metadata
-from newsarchive.options import Options
+from newsarchive.options import Options, attaches_source
 from newsarchive.pipeline import output_stem
 
 RECORD_FORMAT = "newsarchive-provenance/1"
@@ -56,7 +56,9 @@ _FORMATS: dict[str, tuple[str, ...]] = {
     ".json": ("application/json", "fmt/817", "JSON Data Interchange Format"),
     ".xml": ("application/xml", "fmt/101", "Extensible Markup Language"),
 }
-_PDFA = {"1b": "fmt/354", "2b": "fmt/477", "3b": "fmt/480"}
+# PRONOM PUIDs (as in opf-fido's signature file; fmt/95 is PDF/A-1a, fmt/354 PDF/A-1b).
+_PDFA = {"1b": "fmt/354", "2a": "fmt/476", "2b": "fmt/477", "2u": "fmt/478", "3a": "fmt/479",
+         "3b": "fmt/480", "3u": "fmt/481"}
 
 
 def object_id(md: Metadata) -> str:
@@ -137,7 +139,7 @@ def render_editions(
         return None
     if add(f"editions/{stem}.docx", write_docx(article, options, timestamp=when)):
         return None
-    attachments = {stem + ".tei.xml": tei} if options.pdfa == "3b" else None
+    attachments = {stem + ".tei.xml": tei} if attaches_source(options.pdfa) else None
     pdf = write_pdf(article, options, created=when, attachments=attachments)
     if add(f"editions/{stem}.pdf", pdf):
         return None

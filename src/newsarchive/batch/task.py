@@ -23,7 +23,7 @@ from newsarchive.batch.inputs import STDIN, STDIN_NAME, Input
 from newsarchive.errors import InputError, NewsarchiveError
 from newsarchive.fsio import atomic_write_many
 from newsarchive.model import Article
-from newsarchive.options import Options
+from newsarchive.options import Options, attaches_source
 from newsarchive.pipeline import (
     normalize_bytes,
     normalize_file,
@@ -133,7 +133,7 @@ def warm_up(options: Options, formats: Iterable[str]) -> None:
         converter("t2s")  # script detection always uses it
         if options.script in TARGETS:
             converter(TARGETS[options.script][0])
-        if "tei" in formats or options.pdfa == "3b":
+        if "tei" in formats or attaches_source(options.pdfa):
             from newsarchive.validate import project_rng, project_schematron
 
             project_rng()

@@ -5,10 +5,15 @@ stretching spaces, so body text is set by :class:`_TextBlock`: a Flowable that b
 itself (kinsoku: no closing mark at a line start, no opening mark at a line end, Latin words
 and numbers kept whole) and justifies with inter-character spacing (PDF ``Tc``).
 
-Layout (top to bottom) keeps the article's own text contiguous in reading order, so text
-extraction gives back :meth:`Article.plain_text` unbroken: dateline and byline come *before*
-the kicker and title, photo credits sit on their own line after the caption, the colophon
-follows the last block; every page has a running header line and a page-number footer line.
+Layout (top to bottom), the same order as the DOCX: kicker, title, byline, dateline, the
+blocks, the colophon; photo credits sit on their own line after the caption; every page but
+the first (which has the dateline) has a running header line, every page a page-number
+footer line.
+
+Tagging (PDF/UA-1, PDF/A level a): everything drawn is marked content, either tagged with
+an MCID for the structure element it belongs to (:class:`~newsarchive.writers.pdfa.Node`,
+built here in reading order) or an ``/Artifact`` (running header, page numbers, rules);
+pdfa.py turns the tree into the StructTreeRoot.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import threading
 import unicodedata
 import uuid
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -46,7 +52,7 @@ from newsarchive import TOOL_NAME, __version__
 from newsarchive.errors import FontError
 from newsarchive.model import Article, Block
 from newsarchive.options import Options
-from newsarchive.writers.pdfa import DocInfo, make_pdfa
+from newsarchive.writers.pdfa import DocInfo, Mark, Node, make_pdfa
 
 DEFAULT_FONT = Path("/usr/share/fonts/truetype/arphic/uming.ttc")
 # Subfont order inside Debian's uming.ttc (checked with fontTools; fc-list order differs).
@@ -314,6 +320,45 @@ def break_lines(
     return lines
 
 
+# --------------------------------------------------------------------------- tagging
+
+
+@contextmanager
+def tagged(canv: Any, node: Node | None) -> Iterator[None]:
+    """Bracket what is drawn inside in a marked-content sequence of ``node`` (the next MCID
+    of the current page), or as an artifact when ``node`` is None."""
+    if node is None:
+        with artifact(canv):
+            yield
+        return
+    page = canv.getPageNumber() - 1
+    counts: dict[int, int] = canv.__dict__.setdefault("_na_mcids", {})
+    mcid = counts.get(page, 0)
+    counts[page] = mcid + 1
+    node.attach()
+    node.kids.append(Mark(page, mcid))
+    canv.addLiteral(f"/{node.role} <</MCID {mcid}>> BDC")
+    yield
+    canv.addLiteral("EMC")
+
+
+@contextmanager
+def artifact(canv: Any, kind: str = "Layout", subtype: str = "") -> Iterator[None]:
+    """Page furniture, skipped by assistive technology (ISO 32000-1, 14.8.2.2)."""
+    props = f"/Type /{kind}" + (f" /Subtype /{subtype}" if subtype else "")
+    canv.addLiteral(f"/Artifact <<{props}>> BDC")
+    yield
+    canv.addLiteral("EMC")
+
+
+class _Rule(HRFlowable):
+    """A horizontal rule, drawn as a layout artifact."""
+
+    def draw(self) -> None:
+        with artifact(self.canv):
+            super().draw()
+
+
 # --------------------------------------------------------------------------- flowables
 
 Align = Literal["justify", "left", "center", "right"]
@@ -346,9 +391,11 @@ class _TextBlock(Flowable):
         outline: tuple[str, int] | None = None,
         lines: list[Line] | None = None,
         keep_with_next: bool = False,
+        node: Node | None = None,
     ) -> None:
         super().__init__()
         self.text = text
+        self.node = node  # the structure element the text belongs to
         self.style = style
         self.spaceBefore = space_before
         self.spaceAfter = space_after
@@ -382,9 +429,11 @@ class _TextBlock(Flowable):
             return []
         head, tail = lines[:fit], lines[fit:]
         first = _TextBlock(
-            self.text, self.style, space_before=self.spaceBefore, outline=self.outline, lines=head
+            self.text, self.style, space_before=self.spaceBefore, outline=self.outline,
+            lines=head, node=self.node,
         )
-        rest = _TextBlock(self.text, self.style, space_after=self.spaceAfter, lines=tail)
+        rest = _TextBlock(self.text, self.style, space_after=self.spaceAfter, lines=tail,
+                          node=self.node)
         return [first, rest]
 
     def draw(self) -> None:
@@ -399,16 +448,19 @@ class _TextBlock(Flowable):
             canv.bookmarkPage(key)
             canv.addOutlineEntry(title, key, level=level)
         canv.saveState()
-        if s.rule:
-            canv.setLineWidth(1.2)
-            canv.setStrokeGray(0.55)
-            canv.line(s.left / 2, 0, s.left / 2, self.height)
-        if s.box:
-            w = max(ln.width for ln in self._lines or []) + s.size * 1.1
-            canv.setLineWidth(0.6)
-            canv.rect(s.left - s.size * 0.4, 0, w, self.height)
-        for i, line in enumerate(self._lines or []):
-            self._draw_line(line, i)
+        if s.rule or s.box:
+            with artifact(canv):
+                if s.rule:
+                    canv.setLineWidth(1.2)
+                    canv.setStrokeGray(0.55)
+                    canv.line(s.left / 2, 0, s.left / 2, self.height)
+                if s.box:
+                    w = max(ln.width for ln in self._lines or []) + s.size * 1.1
+                    canv.setLineWidth(0.6)
+                    canv.rect(s.left - s.size * 0.4, 0, w, self.height)
+        with tagged(canv, self.node):
+            for i, line in enumerate(self._lines or []):
+                self._draw_line(line, i)
         canv.restoreState()
 
     def _draw_line(self, line: Line, i: int) -> None:
@@ -448,6 +500,17 @@ def _date_cn(iso: str | None) -> str:
     return f"{int(m[1])}年{int(m[2])}月{int(m[3])}日"
 
 
+def _say(text: str, language: str) -> str:
+    """A string the edition adds (written in Simplified) in the article's script."""
+    lang = language.lower()
+    if not lang.startswith(("zh-hant", "zh-tw", "zh-hk", "zh-mo")):
+        return text
+    from newsarchive.normalize.script import converter
+
+    config = "s2hk" if lang.endswith(("-hk", "-mo")) else "s2tw" if lang.endswith("-tw") else "s2t"
+    return str(converter(config).convert(text))
+
+
 def running_header(article: Article) -> str:
     """The text of the header line on every page (tests strip it from extracted text)."""
     md = article.metadata
@@ -456,8 +519,14 @@ def running_header(article: Article) -> str:
     return " · ".join(p for p in parts if p) or (md.title or md.source_file or TOOL_NAME)
 
 
-def page_footer(page: int) -> str:
-    return str(page)
+def page_footer(page: int, total: int, language: str = "zh-Hans") -> str:
+    """The page-number line: "第 n 页 共 m 页" (Traditional: 頁)."""
+    return "".join(_footer_parts(page, total, language))
+
+
+def _footer_parts(page: int, total: int, language: str) -> tuple[str, str]:
+    # The second part is drawn once for all pages when the count is known (a form XObject).
+    return _say(f"第 {page} 页", language), _say(f" 共 {total} 页", language)
 
 
 def credit_line(block: Block, language: str = "zh-Hans") -> str:
@@ -558,24 +627,32 @@ def _styles(font: str, size: float) -> _Styles:
     )
 
 
-def _story(article: Article, st: _Styles) -> list[Flowable]:
+def _story(article: Article, st: _Styles, doc: Node) -> list[Flowable]:
+    """The flowables in reading order; the structure elements are appended to ``doc``."""
     md = article.metadata
     size = st.body.size
+
+    def node(role: str, parent: Node = doc, **kw: Any) -> Node:
+        return Node(role, parent, **kw)
+
     story: list[Flowable] = []
-    if line := _dateline(article):
-        story.append(_TextBlock(line, st.dateline))
-    if line := _byline(article):
-        story.append(_TextBlock(line, st.byline))
     title_level = 0
     if md.subtitle:
-        story.append(
-            _TextBlock(md.subtitle, st.kicker, space_before=size * 1.2, keep_with_next=True)
-        )
+        story.append(_TextBlock(md.subtitle, st.kicker, space_before=size * 0.6,
+                                keep_with_next=True, node=node("Kicker")))
     if md.title:
-        story.append(_TextBlock(md.title, st.title, space_before=size * 0.4, outline=(md.title, 0)))
+        story.append(_TextBlock(md.title, st.title, space_before=size * 0.4,
+                                outline=(md.title, 0), node=node("H1"), keep_with_next=True))
         title_level = 1
+    if line := _byline(article):
+        story.append(_TextBlock(line, st.byline, space_before=size * 0.6, node=node("Byline")))
+    if line := _dateline(article):
+        story.append(_TextBlock(line, st.dateline, node=node("Dateline")))
+    # Below a title the section heads are H2; with no title they are the top level (PDF/UA:
+    # the first heading is H1, no level skipped).
+    head_role = "H2" if md.title else "H1"
     story.append(
-        HRFlowable(
+        _Rule(
             width="100%",
             thickness=0.8,
             color=colors.black,
@@ -598,10 +675,14 @@ def _story(article: Article, st: _Styles) -> list[Flowable]:
                     space_before=size * 0.9,
                     space_after=size * 0.3,
                     outline=(block.text, title_level),
+                    node=node(head_role),
                 )
             )
         elif block.kind == "figure":
             credit = credit_line(block, md.language)
+            # The edition has no image: the Figure says so, its Caption carries the text.
+            figure = node("Figure", alt=_say("图片未收录", md.language))
+            caption = node("Caption", figure)
             story.append(
                 _TextBlock(
                     block.text,
@@ -609,23 +690,28 @@ def _story(article: Article, st: _Styles) -> list[Flowable]:
                     space_before=size * 0.5,
                     space_after=size * (0.1 if credit else 0.6),
                     keep_with_next=bool(credit),
+                    node=caption,
                 )
             )
             if credit:
-                story.append(_TextBlock(credit, st.credit, space_after=size * 0.6))
+                story.append(_TextBlock(credit, st.credit, space_after=size * 0.6,
+                                        node=node("Credit", caption)))
         elif block.kind == "label":
             story.append(
-                _TextBlock(block.text, st.label, space_before=size * 0.8, space_after=size * 0.4)
+                _TextBlock(block.text, st.label, space_before=size * 0.8, space_after=size * 0.4,
+                           node=node("Lbl"))
             )
         else:  # paragraph, or an unclassified line
-            story.append(_TextBlock(block.text, st.body))
+            story.append(_TextBlock(block.text, st.body, node=node("P")))
     story.append(Spacer(1, size * 1.5))
     story.append(
-        HRFlowable(
+        _Rule(
             width="30%", thickness=0.4, color=colors.grey, hAlign="LEFT", spaceAfter=size * 0.4
         )
     )
-    story.extend(_TextBlock(line, st.colophon) for line in _colophon(article))
+    colophon = node("Colophon")
+    story.extend(_TextBlock(line, st.colophon, node=node("P", colophon))
+                 for line in _colophon(article))
     return story
 
 
@@ -659,7 +745,7 @@ def doc_info(article: Article, created: datetime) -> DocInfo:
     seed = md.source_sha256 + "\0" + str(md.article_index) + "\0" + article.plain_text()
     return DocInfo(
         title=doc_title(article),
-        author="、".join(md.authors),
+        authors=tuple(md.authors),
         subject=md.newspaper or "",
         keywords="; ".join(keywords),
         creator=f"{TOOL_NAME} {__version__}",
@@ -702,19 +788,33 @@ def write_pdf(
         canv.saveState()
         hs = st.header
         y = page_h - margin_top + hs.size * 1.6
-        t = canv.beginText(margin_x, y)
-        t.setFont(hs.font, hs.size)
-        t.setFillGray(hs.gray)
-        t.textOut(header)
-        canv.drawText(t)
-        canv.setLineWidth(0.4)
-        canv.setStrokeGray(0.5)
-        canv.line(margin_x, y - hs.size * 0.6, page_w - margin_x, y - hs.size * 0.6)
-        num = page_footer(canv.getPageNumber())
+        if canv.getPageNumber() > 1:  # page 1 has the dateline under the title instead
+            with artifact(canv, "Pagination", "Header"):
+                t = canv.beginText(margin_x, y)
+                t.setFont(hs.font, hs.size)
+                t.setFillGray(hs.gray)
+                t.textOut(header)
+                canv.drawText(t)
+                canv.setLineWidth(0.4)
+                canv.setStrokeGray(0.5)
+                canv.line(margin_x, y - hs.size * 0.6, page_w - margin_x, y - hs.size * 0.6)
+        with artifact(canv, "Pagination", "Footer"):
+            n = canv.getPageNumber()
+            here, count = _footer_parts(n, n, info.language)  # count's width: a guess
+            x = (page_w - _width(here + count, hs.font, hs.size)) / 2
+            y = margin_bottom - hs.size * 2.5
+            canv.setFont(hs.font, hs.size)
+            canv.setFillGray(hs.gray)
+            canv.drawString(x, y, here)
+            canv.translate(x + _width(here, hs.font, hs.size), y)
+            canv.doForm(_PAGE_COUNT)
+        canv.restoreState()
+
+    def page_count(canv: Any, total: int) -> None:
+        hs = st.header
         canv.setFont(hs.font, hs.size)
         canv.setFillGray(hs.gray)
-        canv.drawCentredString(page_w / 2, margin_bottom - hs.size * 2.5, num)
-        canv.restoreState()
+        canv.drawString(0, 0, _footer_parts(total, total, info.language)[1])
 
     buf = BytesIO()
     doc = BaseDocTemplate(
@@ -725,7 +825,7 @@ def write_pdf(
         topMargin=margin_top,
         bottomMargin=margin_bottom,
         title=info.title,
-        author=info.author,
+        author="、".join(info.authors),
         subject=info.subject,
         keywords=info.keywords,
         creator=info.creator,
@@ -749,19 +849,32 @@ def write_pdf(
     )
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=on_page)])
 
-    def after_init(canv: Any) -> None:
-        canv.showOutline()
+    root = Node("Document")
+    doc.build(_story(article, st, root), canvasmaker=_canvas_maker(page_count))
+    return make_pdfa(buf.getvalue(), info, level=options.pdfa, attachments=attachments,
+                     structure=root)
 
-    doc.build(_story(article, st), canvasmaker=_canvas_maker(after_init))
-    return make_pdfa(buf.getvalue(), info, level=options.pdfa, attachments=attachments)
+
+_PAGE_COUNT = "NAPageCount"
 
 
-def _canvas_maker(hook: Any) -> Any:
+def _canvas_maker(page_count: Any) -> Any:
+    """A canvas that opens with the outline shown and, when saved, defines the form every
+    footer draws the page count with (``page_count(canvas, total)``)."""
     from reportlab.pdfgen.canvas import Canvas
 
+    class _Canvas(Canvas):
+        def save(self) -> None:
+            if len(self._code):
+                self.showPage()
+            self.beginForm(_PAGE_COUNT)
+            page_count(self, self.getPageNumber() - 1)
+            self.endForm()
+            super().save()
+
     def make(*args: Any, **kwargs: Any) -> Canvas:
-        canv = Canvas(*args, **kwargs)
-        hook(canv)
+        canv = _Canvas(*args, **kwargs)
+        canv.showOutline()
         return canv
 
     return make

@@ -1,10 +1,17 @@
-"""PDF/A post-step: turn reportlab's PDF into PDF/A-1b (or 2b/3b) with pikepdf.
+"""PDF/A + PDF/UA post-step: turn reportlab's PDF into a tagged PDF/A (default 2a) that is
+also PDF/UA-1, with pikepdf.
 
 reportlab already embeds subset TrueType fonts with ToUnicode maps; what PDF/A still needs is
 an XMP packet mirroring the Info dictionary, an OutputIntent with an ICC profile, a trailer
 /ID, and (for part 1) PDF 1.4 without object streams. The XMP is written here as text: the
 packet pikepdf's ``open_metadata()`` writes declares namespaces per element, which PDFBox
 preflight rejects ("Schema is not set").
+
+Tagging: reportlab has no tagging API, so the writer brackets what it draws in marked
+content (``/P <</MCID n>> BDC … EMC``, page furniture as ``/Artifact``) and records a tree
+of :class:`Node` s; here that tree becomes the StructTreeRoot with its ParentTree (page ->
+MCID -> element) and RoleMap, plus /MarkInfo, /ViewerPreferences /DisplayDocTitle and the
+PDF/UA identification in the XMP.
 """
 
 from __future__ import annotations
@@ -12,27 +19,68 @@ from __future__ import annotations
 import functools
 import mimetypes
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
-from typing import Literal
+from typing import get_args
 from xml.sax.saxutils import escape
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Pdf, Stream, String
 
 from newsarchive.errors import OutputError
+from newsarchive.options import PdfaLevel
 
 SRGB_ICC = Path("/usr/share/color/icc/sRGB.icc")  # icc-profiles-free; ICC v2.3 as PDF/A-1 needs
 
-PdfaLevel = Literal["1b", "2b", "3b"]
+LEVELS: tuple[str, ...] = get_args(PdfaLevel)
+
+# Our own structure types, each mapped to the standard type a reader falls back to.
+ROLE_MAP = {
+    "Kicker": "P",
+    "Subtitle": "P",
+    "Byline": "P",
+    "Dateline": "P",
+    "Credit": "Span",
+    "Colophon": "Sect",
+}
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A marked-content sequence: page index (0-based) and its MCID on that page."""
+
+    page: int
+    mcid: int
+
+
+@dataclass(eq=False)
+class Node:
+    """A structure element: ``role`` (standard or in ROLE_MAP), kids in reading order.
+
+    A node joins its parent's kids when :meth:`attach` is first called (when its first
+    content is drawn), so the order of the tree is the order of drawing."""
+
+    role: str
+    parent: Node | None = field(default=None, repr=False)
+    alt: str = ""  # /Alt (a Figure's replacement text)
+    lang: str = ""  # /Lang where it differs from the document's
+    title: str = ""  # /T
+    kids: list[Node | Mark] = field(default_factory=list)
+    attached: bool = field(default=False, repr=False)
+
+    def attach(self) -> None:
+        if self.parent is not None and not self.attached:
+            self.parent.attach()
+            self.parent.kids.append(self)
+            self.attached = True
 
 
 @dataclass(frozen=True)
 class DocInfo:
     title: str
-    author: str
+    authors: tuple[str, ...]
     subject: str
     keywords: str
     creator: str
@@ -61,13 +109,28 @@ def _alt(value: str) -> str:
     return f'<rdf:Alt><rdf:li xml:lang="x-default">{escape(value)}</rdf:li></rdf:Alt>'
 
 
-def xmp_packet(info: DocInfo, part: int) -> bytes:
+# PDF/A allows XMP properties outside its predefined schemas only when the packet describes
+# them (extension schema): pdfuaid is one (ISO 14289-1, 5; PDF/A-2, 6.6.2.3).
+_PDFUA_EXTENSION = """<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">
+      <pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>
+      <pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>
+      <pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>
+      <pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType="Resource">
+        <pdfaProperty:name>part</pdfaProperty:name>
+        <pdfaProperty:valueType>Integer</pdfaProperty:valueType>
+        <pdfaProperty:category>internal</pdfaProperty:category>
+        <pdfaProperty:description>Part of ISO 14289 the file conforms to</pdfaProperty:description>
+      </rdf:li></rdf:Seq></pdfaSchema:property>
+    </rdf:li></rdf:Bag></pdfaExtension:schemas>"""
+
+
+def xmp_packet(info: DocInfo, level: str = "2a", ua: bool = True) -> bytes:
     """The XMP packet, one rdf:Description per schema with its namespace on it."""
+    part, conformance = level[0], level[1:].upper()
     dc = ["<dc:format>application/pdf</dc:format>", f"<dc:title>{_alt(info.title)}</dc:title>"]
-    if info.author:  # preflight: exactly one dc:creator entry, equal to Info /Author
-        dc.append(
-            f"<dc:creator><rdf:Seq><rdf:li>{escape(info.author)}</rdf:li></rdf:Seq></dc:creator>"
-        )
+    if info.authors:  # each author an entry (Info /Author only mirrors a single one)
+        items = "".join(f"<rdf:li>{escape(a)}</rdf:li>" for a in info.authors)
+        dc.append(f"<dc:creator><rdf:Seq>{items}</rdf:Seq></dc:creator>")
     if info.subject:
         dc.append(f"<dc:description>{_alt(info.subject)}</dc:description>")
     if info.publisher:
@@ -85,9 +148,9 @@ def xmp_packet(info: DocInfo, part: int) -> bytes:
     if info.keywords:
         pdf.append(f"<pdf:Keywords>{escape(info.keywords)}</pdf:Keywords>")
 
-    def desc(ns: str, uri: str, body: list[str]) -> str:
+    def desc(ns: str, uri: str, body: list[str], extra: str = "") -> str:
         inner = "\n    ".join(body)
-        head = f'  <rdf:Description rdf:about="" xmlns:{ns}="{uri}">'
+        head = f'  <rdf:Description rdf:about="" xmlns:{ns}="{uri}"{extra}>'
         return f"{head}\n    {inner}\n  </rdf:Description>"
 
     descs = [
@@ -115,10 +178,18 @@ def xmp_packet(info: DocInfo, part: int) -> bytes:
             "http://www.aiim.org/pdfa/ns/id/",
             [
                 f"<pdfaid:part>{part}</pdfaid:part>",
-                "<pdfaid:conformance>B</pdfaid:conformance>",
+                f"<pdfaid:conformance>{conformance}</pdfaid:conformance>",
             ],
         ),
     ]
+    if ua:
+        descs.append(desc("pdfuaid", "http://www.aiim.org/pdfua/ns/id/",
+                          ["<pdfuaid:part>1</pdfuaid:part>"]))
+        descs.append(desc(
+            "pdfaExtension", "http://www.aiim.org/pdfa/ns/extension/", [_PDFUA_EXTENSION],
+            ' xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#"'
+            ' xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#"',
+        ))
     body = "\n".join(descs)
     # Trailing padding lets other tools update the packet in place (XMP spec, 7.3.2).
     padding = ("\n" + " " * 99) * 20
@@ -182,23 +253,87 @@ def _attach(pdf: Pdf, attachments: dict[str, bytes], when: datetime) -> None:
     pdf.Root.AF = pdf.make_indirect(Array(specs))
 
 
+def _structure(pdf: Pdf, document: Node, language: str) -> None:
+    """StructTreeRoot from ``document``: elements, ParentTree, RoleMap; pages get
+    /StructParents (their key in the ParentTree) and /Tabs /S."""
+    pages = [page.obj for page in pdf.pages]
+    owner: dict[Mark, Dictionary] = {}
+    roles: set[str] = set()
+    root = pdf.make_indirect(Dictionary(Type=Name.StructTreeRoot))
+
+    def element(node: Node, parent: Dictionary) -> Dictionary | None:
+        elem = pdf.make_indirect(Dictionary(Type=Name.StructElem, S=Name("/" + node.role),
+                                            P=parent))
+        kids = Array()
+        home: int | None = None
+        for kid in node.kids:
+            if isinstance(kid, Mark):
+                if home is None:
+                    home = kid.page
+                    elem.Pg = pages[home]
+                if kid.page == home:
+                    kids.append(kid.mcid)
+                else:
+                    kids.append(Dictionary(Type=Name.MCR, Pg=pages[kid.page], MCID=kid.mcid))
+                owner[kid] = elem
+            elif (child := element(kid, elem)) is not None:
+                kids.append(child)
+        if not kids:
+            return None  # nothing drawn for it (an empty block)
+        elem.K = kids
+        roles.add(node.role)
+        if node.alt:
+            elem.Alt = String(node.alt)
+        if node.lang and node.lang != language:
+            elem.Lang = String(node.lang)
+        if node.title:
+            elem.T = String(node.title)
+        return elem
+
+    top = element(document, root)
+    nums = Array()
+    for index, page in enumerate(pdf.pages):
+        page.obj.Tabs = Name.S
+        marks = sorted((m for m in owner if m.page == index), key=lambda m: m.mcid)
+        if not marks:
+            continue
+        # MCIDs are 0..n-1 per page, in drawing order: the array index is the MCID.
+        assert [m.mcid for m in marks] == list(range(len(marks))), "MCIDs not dense"
+        page.obj.StructParents = index
+        nums.extend([index, pdf.make_indirect(Array([owner[m] for m in marks]))])
+    root.K = Array([top]) if top is not None else Array()
+    root.ParentTree = pdf.make_indirect(Dictionary(Nums=nums))
+    root.ParentTreeNextKey = len(pages)
+    root.RoleMap = Dictionary({f"/{k}": Name("/" + v) for k, v in ROLE_MAP.items() if k in roles})
+    pdf.Root.StructTreeRoot = root
+    pdf.Root.MarkInfo = Dictionary(Marked=True)
+
+
 def make_pdfa(
     data: bytes,
     info: DocInfo,
     *,
-    level: PdfaLevel = "1b",
+    level: PdfaLevel = "2a",
     attachments: dict[str, bytes] | None = None,
+    structure: Node | None = None,
 ) -> bytes:
-    """Return ``data`` (a reportlab PDF) as PDF/A-``level``.
+    """Return ``data`` (a reportlab PDF) as PDF/A-``level``, tagged and PDF/UA-1 when
+    ``structure`` (the document's structure tree) is given.
 
-    Only 1b is checked by a validator here (PDFBox preflight); 2b/3b follow the same recipe
-    with PDF 1.7 and, for 3b, embedded source files. ``attachments`` are ignored below 3b:
-    PDF/A-1 forbids embedded files and PDF/A-2 allows only PDF/A ones.
+    ``attachments`` are embedded in part 3 only: PDF/A-1 forbids embedded files and
+    PDF/A-2 allows only PDF/A ones. Level "a" needs ``structure``.
     """
+    if level not in LEVELS:
+        raise ValueError(f"unknown PDF/A level {level!r}")
+    if level.endswith("a") and structure is None:
+        raise ValueError(f"PDF/A-{level} needs a structure tree")
     part = int(level[0])
     with Pdf.open(BytesIO(data)) as pdf:
         if part == 3 and attachments:
             _attach(pdf, attachments, info.created)
+        if structure is not None:
+            _structure(pdf, structure, info.language)
+            pdf.Root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
         stamp = pdf_date(info.created)
         docinfo = Dictionary(
             Title=String(info.title),
@@ -207,14 +342,15 @@ def make_pdfa(
             CreationDate=String(stamp),
             ModDate=String(stamp),
         )
-        if info.author:
-            docinfo.Author = String(info.author)
+        if len(info.authors) == 1:  # must equal dc:creator, which lists each author
+            docinfo.Author = String(info.authors[0])
         if info.subject:
             docinfo.Subject = String(info.subject)
         if info.keywords:
             docinfo.Keywords = String(info.keywords)
         pdf.trailer.Info = pdf.make_indirect(docinfo)
-        meta = Stream(pdf, xmp_packet(info, part))
+        # PDF/UA-1 builds on PDF 1.7: a PDF/A-1 (PDF 1.4) file is tagged but not declared UA.
+        meta = Stream(pdf, xmp_packet(info, level, ua=structure is not None and part >= 2))
         meta.Type = Name.Metadata
         meta.Subtype = Name.XML
         pdf.Root.Metadata = pdf.make_indirect(meta)
