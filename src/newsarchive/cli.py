@@ -279,19 +279,22 @@ def validate(
         ),
     ] = False,
 ) -> None:
-    """Validate TEI files against the project schema (and tei_all); errors as
-    file:line:col: message. Exit 0 valid, 1 invalid, 2 usage error."""
-    from newsarchive.validate import validate_tei
+    """Validate TEI files against the project schema (the ODD customisation; and tei_all),
+    all in one process; errors as file:line:col: message. Exit 0 valid, 1 invalid."""
+    from newsarchive.validate import PROJECT_SCHEMA, TEI_ALL_SCHEMA, validate_files
 
+    schemas = PROJECT_SCHEMA + (f" and {TEI_ALL_SCHEMA}" if tei_all else "")
+    typer.echo(f"schema: {schemas}")
+    results = validate_files(files, tei_all=tei_all)
     invalid = 0
-    for file in files:
-        problems = validate_tei(file, tei_all=tei_all, jing=True)
+    for file, problems in results.items():
         for problem in problems:
             typer.echo(str(problem), err=True)
         if problems:
             invalid += 1
         else:
             typer.echo(f"{file}: valid")
+    typer.echo(f"{len(results) - invalid} of {len(results)} valid against {schemas}")
     if invalid:
         raise typer.Exit(EXIT_SOME_FAILED)
 

@@ -1,10 +1,15 @@
-"""Validation of TEI editions: project RELAX NG + Schematron always, tei_all on demand.
+"""Validation of TEI editions: the project schema always, tei_all on demand.
 
-Schemas are compiled once per process (``functools.cache``): the project pair in a few
-milliseconds, tei_all in about 4.5 s, so tei_all is loaded only when asked for.
-Problems are reported as ``file:line:col: message``; lxml's wording is rewritten into
-plainer English, and ``jing=True`` uses jing's (clearer) messages for tei_all when the
-``jing`` command is installed.
+The project schema is the ODD customisation ``schemas/newsarchive.odd`` compiled by
+``scripts/odd2rng.py`` into ``newsarchive.rng`` (a strict subset of tei_all) and
+``newsarchive.sch`` (what RELAX NG cannot say). Schemas are compiled once per process
+(``functools.cache``): the project pair in a few milliseconds, tei_all in about 4.5 s.
+:func:`validate_files` checks a whole batch in one process: every file is first parsed
+with the hardened parser (no DTD, no entities, size and depth limits), and only files that
+pass reach a validator; with ``tei_all`` the batch goes to ONE jing run when jing is
+installed (clearer messages, one JVM start), else to lxml. Problems are reported as
+``file:line:col: message``; for libxml2's messages, which carry no column, the column is
+that of the start tag of the element concerned.
 """
 
 from __future__ import annotations
@@ -14,7 +19,6 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -27,6 +31,9 @@ from newsarchive.readers.tei import parse_xml
 SVRL_NS = {"svrl": "http://purl.oclc.org/dsdl/svrl"}
 TEI_ALL_ENV = "NEWSARCHIVE_TEI_ALL"
 _POSITION = re.compile(r"^(\d+):(\d+): (.*)$", re.S)
+PROJECT_SCHEMA = "newsarchive.rng + newsarchive.sch (ODD customisation of TEI P5 4.12.0)"
+TEI_ALL_SCHEMA = "tei_all.rng (TEI P5 4.12.0)"
+JING_BATCH = 400  # files per jing run (command-line length)
 
 
 @dataclass(frozen=True)
@@ -106,8 +113,29 @@ def _readable(message: str) -> str:
     return message
 
 
+def _column(tree: etree._ElementTree, lines: list[bytes] | None, line: int, path: str) -> int:
+    """1-based column of the start tag of the element at ``path`` on ``line`` (0: unknown)."""
+    if not lines or not 0 < line <= len(lines):
+        return 0
+    try:
+        found = tree.xpath(path) if path else []
+    except etree.XPathError:
+        found = []
+    el = found[0] if found and isinstance(found[0], etree._Element) else None
+    if el is None or el.sourceline != line:
+        return 0
+    text = lines[line - 1].decode("utf-8", "replace")
+    name = etree.QName(el).localname
+    m = re.search(rf"<(?:[\w.-]+:)?{re.escape(name)}(?=[\s/>])", text)
+    return m.start() + 1 if m else 0
+
+
 def _rng_problems(
-    schema: etree.RelaxNG, tree: etree._ElementTree, name: str, label: str
+    schema: etree.RelaxNG,
+    tree: etree._ElementTree,
+    name: str,
+    label: str,
+    lines: list[bytes] | None = None,
 ) -> list[Problem]:
     if schema.validate(tree):
         return []
@@ -128,11 +156,14 @@ def _rng_problems(
         key = (e.line, e.column, e.message)
         if key not in seen:
             seen.add(key)
-            problems.append(Problem(name, e.line, e.column, f"{label}: {_readable(e.message)}"))
+            col = e.column or _column(tree, lines, e.line, getattr(e, "path", "") or "")
+            problems.append(Problem(name, e.line, col, f"{label}: {_readable(e.message)}"))
     return problems
 
 
-def _schematron_problems(tree: etree._ElementTree, name: str) -> list[Problem]:
+def _schematron_problems(
+    tree: etree._ElementTree, name: str, lines: list[bytes] | None = None
+) -> list[Problem]:
     sch = project_schematron()
     if sch.validate(tree):
         return []
@@ -142,50 +173,121 @@ def _schematron_problems(tree: etree._ElementTree, name: str) -> list[Problem]:
         "//svrl:failed-assert | //svrl:successful-report", namespaces=SVRL_NS
     ):
         text = " ".join(failed.xpath("string(svrl:text)", namespaces=SVRL_NS).split())
-        line = 0
+        line = col = 0
+        location = failed.get("location", "")
         try:
-            nodes = tree.xpath(failed.get("location", ""))
+            nodes = tree.xpath(location)
             if nodes and hasattr(nodes[0], "sourceline"):
                 line = nodes[0].sourceline or 0
             elif nodes and hasattr(nodes[0], "getparent"):  # attribute result
                 parent = nodes[0].getparent()
                 line = parent.sourceline if parent is not None else 0
+            if nodes and isinstance(nodes[0], etree._Element):
+                col = _column(tree, lines, line, tree.getpath(nodes[0]))
         except etree.XPathError:
             pass
-        problems.append(Problem(name, line, 0, f"newsarchive.sch: {text}"))
+        problems.append(Problem(name, line, col, f"newsarchive.sch: {text}"))
     return problems
 
 
 def validate_tree(
-    tree: etree._ElementTree | etree._Element, *, name: str = "<memory>", tei_all: bool = False
+    tree: etree._ElementTree | etree._Element,
+    *,
+    name: str = "<memory>",
+    tei_all: bool = False,
+    lines: list[bytes] | None = None,
 ) -> list[Problem]:
     """Validate a parsed or freshly built TEI tree (line numbers are 0 for built trees)."""
     if isinstance(tree, etree._Element):
         tree = etree.ElementTree(tree)
-    problems = _rng_problems(project_rng(), tree, name, "newsarchive.rng")
-    problems += _schematron_problems(tree, name)
+    problems = _rng_problems(project_rng(), tree, name, "newsarchive.rng", lines)
+    problems += _schematron_problems(tree, name, lines)
     if tei_all:
-        problems += _rng_problems(tei_all_rng(), tree, name, "tei_all")
+        problems += _rng_problems(tei_all_rng(), tree, name, "tei_all", lines)
     return sorted(problems, key=lambda p: (p.line, p.col))
 
 
-def _jing_problems(data: bytes, name: str, schema: Path, label: str) -> list[Problem]:
+def _jing_batch(paths: list[Path], schema: Path, label: str) -> dict[Path, list[Problem]]:
+    """One jing run per :data:`JING_BATCH` files; problems keyed by the resolved path.
+
+    Only files the hardened parser accepted are given to jing (never a DOCTYPE or an
+    entity: jing would expand them)."""
     jing = shutil.which("jing")
     assert jing is not None
-    with tempfile.NamedTemporaryFile(suffix=".xml") as tmp:
-        tmp.write(data)
-        tmp.flush()
+    found: dict[Path, list[Problem]] = {p: [] for p in paths}
+    by_text = sorted(((str(p), p) for p in paths), key=lambda t: -len(t[0]))
+    for start in range(0, len(paths), JING_BATCH):
+        chunk = paths[start : start + JING_BATCH]
         run = subprocess.run(
-            [jing, str(schema), tmp.name], capture_output=True, text=True, timeout=120
+            [jing, str(schema), *map(str, chunk)],
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
-    problems = []
-    for raw in run.stdout.splitlines():
-        m = re.match(r"^.*?:(\d+):(\d+): (?:error|fatal): (.*)$", raw)
+        seen = False
+        for raw in run.stdout.splitlines():
+            for text, path in by_text:  # longest first: a path may contain ":"
+                m = re.match(rf"^{re.escape(text)}:(\d+):(\d+): (?:error|fatal): (.*)$", raw)
+                if m:
+                    found[path].append(Problem("", int(m[1]), int(m[2]), f"{label}: {m[3]}"))
+                    seen = True
+                    break
+        if run.returncode and not seen:
+            cause = f"{label}: jing failed: {run.stderr.strip()[-300:]}"
+            for path in chunk:
+                found[path].append(Problem("", 0, 0, cause))
+    return found
+
+
+def _parse_source(data: bytes, label: str) -> etree._ElementTree | Problem:
+    try:
+        return parse_xml(data, label)
+    except InputError as exc:
+        m = _POSITION.match(exc.cause)
         if m:
-            problems.append(Problem(name, int(m[1]), int(m[2]), f"{label}: {m[3]}"))
-    if run.returncode and not problems:
-        problems.append(Problem(name, 0, 0, f"{label}: jing failed: {run.stderr.strip()[-300:]}"))
-    return problems
+            return Problem(label, int(m[1]), int(m[2]), m[3])
+        return Problem(label, 0, 0, exc.cause)
+
+
+def validate_files(
+    files: list[str] | list[Path] | list[os.PathLike[str]],
+    *,
+    tei_all: bool = False,
+    jing: bool = True,
+) -> dict[str, list[Problem]]:
+    """Problems of each file, in the order given (an empty list means valid).
+
+    One process for the whole batch: the project schema is compiled once; with
+    ``tei_all`` every well-formed file goes to one jing run (``jing=False`` or no jing
+    installed: lxml's tei_all, compiled once). An unreadable file is one problem."""
+    results: dict[str, list[Problem]] = {}
+    parsed: dict[str, tuple[Path, etree._ElementTree, list[bytes]]] = {}
+    for source in files:
+        label = str(source)
+        try:
+            data = Path(source).read_bytes()
+        except OSError as exc:
+            results[label] = [Problem(label, 0, 0, f"cannot read: {exc.strerror or exc}")]
+            continue
+        tree = _parse_source(data, label)
+        if isinstance(tree, Problem):
+            results[label] = [tree]
+            continue
+        lines = data.split(b"\n")
+        results[label] = validate_tree(tree, name=label, lines=lines)
+        parsed[label] = (Path(source).resolve(), tree, lines)
+    if tei_all and parsed:
+        if jing and shutil.which("jing"):
+            found = _jing_batch([p for p, _, _ in parsed.values()], tei_all_path(), "tei_all")
+            for label, (path, _, _) in parsed.items():
+                results[label] += [Problem(label, p.line, p.col, p.message) for p in found[path]]
+        else:
+            schema = tei_all_rng()
+            for label, (_, tree, lines) in parsed.items():
+                results[label] += _rng_problems(schema, tree, label, "tei_all", lines)
+    for label in results:
+        results[label].sort(key=lambda p: (p.line, p.col))
+    return results
 
 
 def validate_tei(
@@ -193,13 +295,11 @@ def validate_tei(
     *,
     tei_all: bool = False,
     name: str | None = None,
-    jing: bool = False,
 ) -> list[Problem]:
     """Problems of a TEI file (path) or of TEI bytes; an empty list means valid.
 
-    Always the project RELAX NG + Schematron; ``tei_all=True`` adds the TEI P5 tei_all
-    schema. ``jing=True`` runs both RELAX NG checks with jing (clearer messages, ~0.4 s
-    per schema for the JVM) when the ``jing`` command is installed, else lxml.
+    Always the project schema (RELAX NG + Schematron, lxml); ``tei_all=True`` adds the TEI
+    P5 tei_all schema (lxml; see :func:`validate_files` for batches and jing).
     Malformed or hostile XML (DOCTYPE, entities, excessive depth) is one problem, not an
     exception; an unreadable path raises :class:`InputError`.
     """
@@ -212,24 +312,10 @@ def validate_tei(
             data = path.read_bytes()
         except OSError as exc:
             raise InputError(f"cannot read: {exc.strerror or exc}", str(path)) from exc
-    try:
-        tree = parse_xml(data, label)
-    except InputError as exc:
-        m = _POSITION.match(exc.cause)
-        if m:
-            return [Problem(label, int(m[1]), int(m[2]), m[3])]
-        return [Problem(label, 0, 0, exc.cause)]
-    if not (jing and shutil.which("jing")):
-        return validate_tree(tree, name=label, tei_all=tei_all)
-    # jing words RELAX NG errors far better than libxml2 and costs ~0.4 s of JVM start.
-    with resources.as_file(
-        resources.files("newsarchive").joinpath("data", "schemas", "newsarchive.rng")
-    ) as project:
-        problems = _jing_problems(data, label, project, "newsarchive.rng")
-    problems += _schematron_problems(tree, label)
-    if tei_all:
-        problems += _jing_problems(data, label, tei_all_path(), "tei_all")
-    return sorted(problems, key=lambda p: (p.line, p.col))
+    tree = _parse_source(data, label)
+    if isinstance(tree, Problem):
+        return [tree]
+    return validate_tree(tree, name=label, tei_all=tei_all, lines=data.split(b"\n"))
 
 
 def check_tei(data: bytes, name: str) -> None:
