@@ -1,13 +1,10 @@
 #!/usr/bin/env bash
-# Install the Debian packages the editions need (when root), install newsarchive, and
-# convert seeds/ into output/ (TEI + DOCX + PDF/A for every article).
+# Install the Debian packages the editions need (when root), install newsarchive (the
+# runtime only; nothing when it is installed already), and convert seeds/ into output/
+# (TEI + DOCX + PDF/A for every article; a re-run skips what is unchanged).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends python3-venv fonts-arphic-uming \
-    icc-profiles-free >/dev/null
-fi
-bash scripts/setup.sh
-.venv/bin/newsarchive convert seeds -r -o output
+source scripts/setup.sh
+apt_ensure python3-venv fonts-arphic-uming icc-profiles-free
+install_newsarchive ""
+.venv/bin/newsarchive convert seeds -o output

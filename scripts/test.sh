@@ -1,28 +1,20 @@
 #!/usr/bin/env bash
 # Install what the tests need (the Debian packages of the real clients that check the
 # outputs, when run as root on Debian; newsarchive with its test tools), then run the tests
-# (pytest) and lint (ruff).
+# (pytest) and lint (ruff). A second run installs nothing: packages already there are not
+# asked for again, and pip is skipped while pyproject.toml is unchanged.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  export DEBIAN_FRONTEND=noninteractive
-  # poppler (pdftotext/pdffonts/pdftoppm), qpdf, PDFBox preflight (PDF/A) + Java,
-  # LibreOffice writer (second DOCX reader), jing (TEI), pandoc and chromium (review page),
-  # the UMing font and the sRGB ICC profile the PDFs embed, maven (fetches veraPDF).
-  packages="python3-venv poppler-utils qpdf fonts-arphic-uming icc-profiles-free
-    libreoffice-writer-nogui libpdfbox2-java default-jre-headless libactivation-java
-    libjaxb-api-java jing pandoc chromium maven"
-  # shellcheck disable=SC2086
-  if ! dpkg-query -W -f='${Status}\n' $packages 2>/dev/null | grep -qv 'install ok installed' \
-      && [ "$(dpkg-query -W -f='${Status}\n' $packages 2>/dev/null | wc -l)" -eq "$(echo $packages | wc -w)" ]; then
-    : # all installed already
-  else
-    apt-get update -qq
-    # shellcheck disable=SC2086
-    apt-get install -y -qq --no-install-recommends $packages >/dev/null
-  fi
-fi
-bash scripts/setup.sh
+source scripts/setup.sh
+# poppler (pdftotext/pdffonts/pdftoppm), qpdf, PDFBox preflight (PDF/A) + Java,
+# LibreOffice writer (second DOCX reader), jing (TEI), pandoc and chromium (review page),
+# the UMing font and the sRGB ICC profile the PDFs embed, maven (fetches veraPDF).
+packages="python3-venv poppler-utils qpdf fonts-arphic-uming icc-profiles-free
+  libreoffice-writer-nogui libpdfbox2-java default-jre-headless libactivation-java
+  libjaxb-api-java jing pandoc chromium maven"
+# shellcheck disable=SC2086
+apt_ensure $packages
+install_newsarchive test,dask
 # veraPDF (PDF/A + PDF/UA validator) from Maven Central into .tools/; without mvn (not root,
 # not installed) its tests skip, except in CI (CI=true), where they fail.
 if command -v mvn >/dev/null; then bash scripts/install-verapdf.sh; fi

@@ -16,10 +16,12 @@ from newsarchive.batch import (
     BatchSettings,
     Input,
     Result,
+    Task,
     collect_inputs,
     run_batch,
     shard_inputs,
 )
+from newsarchive.batch.executors import pick_jobs
 from newsarchive.cli import main
 from newsarchive.options import Options
 
@@ -366,3 +368,39 @@ def test_dask_local_cluster_matches_local_run(tmp_path, capsys, monkeypatch):
     local, remote = tree(tmp_path / "local"), tree(tmp_path / "dask")
     assert len(local) == 3
     assert local == remote
+
+
+def _tasks(files: list[Path], formats: tuple[str, ...]) -> list[Task]:
+    return [Task(Input(str(f)), "out", formats, Options(), "fp") for f in files]
+
+
+def test_workers_are_picked_by_the_work(tmp_path):
+    seeds = _tasks(SEED_FILES, ("tei", "docx", "pdf"))
+    # The five seeds are less work than two worker start-ups: in-process, whatever the CPUs.
+    assert pick_jobs(seeds, None, cpus=8) == 1
+    # Fifty times as much work uses every CPU there is, never more workers than inputs.
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"".join(f.read_bytes() for f in SEED_FILES) * 10)
+    many = _tasks([big] * 10, ("tei", "docx", "pdf"))
+    assert pick_jobs(many, None, cpus=2) == 2
+    assert pick_jobs(many, None, cpus=64) == 10
+    assert pick_jobs(many[:3], 8, cpus=2) == 3  # -j N: as asked, at most one per input
+    assert pick_jobs([], None) == 1
+
+
+def test_a_rerun_of_unchanged_inputs_starts_no_worker_and_warms_nothing(
+    tmp_path, monkeypatch
+):
+    src = corpus(tmp_path / "in")
+    inputs, _ = collect_inputs([str(src)])
+    settings = BatchSettings(tmp_path / "out", ("tei",), Options(), jobs=None)
+    first = run_batch(inputs, settings)
+    assert first.converted == len(inputs)
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("nothing to convert, yet a worker or warm-up was started")
+
+    monkeypatch.setattr("newsarchive.batch.run.run_local", no_work)
+    monkeypatch.setattr("newsarchive.batch.task.warm_up", no_work)
+    again = run_batch(inputs, settings)
+    assert (again.skipped, again.converted, again.failed) == (len(inputs), 0, 0)

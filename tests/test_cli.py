@@ -47,8 +47,8 @@ def test_normalize_prints_the_article() -> None:
     assert "■" not in text and "郭文治" not in text
 
 
-def test_normalize_reads_stdin_and_diff_shows_located_edits() -> None:
-    run = cli("normalize", "--diff", "-", stdin=SEED_004.read_bytes())
+def test_normalize_reads_stdin_and_edits_shows_located_edits() -> None:
+    run = cli("normalize", "--edits", "-", stdin=SEED_004.read_bytes())
     lines = run.stdout.decode().splitlines()
     assert run.returncode == 0
     assert any(line.strip().startswith("L7 credits/credit.byline metadata") for line in lines)

@@ -1,3 +1,3 @@
-from newsarchive.cli import main
+from newsarchive._entry import main
 
 main()

@@ -1,4 +1,5 @@
-"""The command line: parses options and calls read -> normalise -> write. Nothing else.
+"""The command line: declares the flags, resolves the settings once (config.resolve) and
+calls one function per command. Nothing else.
 
 Exit codes: 0 all done, 1 some inputs failed (or invalid TEI), 2 usage error,
 3 every input failed.
@@ -14,14 +15,14 @@ import typer
 
 from newsarchive import __version__
 from newsarchive.archive.cli import app as archive_app
+from newsarchive.clikit import Command, make_app
 from newsarchive.errors import NewsarchiveError, UsageError
 
-app = typer.Typer(
+app = make_app(
     name="newsarchive",
-    help="Turn scraped Chinese newspaper articles into archival editions (TEI P5, DOCX, PDF/A).",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
+    help="Turn scraped Chinese newspaper articles into archival editions (TEI P5, DOCX, "
+    "PDF/A) and deposit them into an OCFL archive.",
+    epilog="Run 'newsarchive COMMAND -h' for the options of a command.",
 )
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_ALL_FAILED = 0, 1, 2, 3
@@ -38,89 +39,115 @@ def main_options(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+            "-V", "--version", callback=_version, is_eager=True, help="Print the version and exit."
         ),
     ] = False,
 ) -> None:
-    """newsarchive: normalise scraped articles, validate and emit archival editions."""
+    """Turn scraped Chinese newspaper articles into archival editions."""
 
 
 def _err(message: str) -> None:
     typer.echo(message, err=True)
 
 
-MetadataOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--metadata",
-        help="Sidecar CSV/JSON/TOML keyed by input file name that adds or "
-        "overrides fields (title, date, newspaper, url, licence…).",
-    ),
-]
-
-
+# Flags shared by convert, normalize and review.
 ScriptOpt = Annotated[
     str | None,
     typer.Option(
         "--script",
-        help="Target script: hans (Simplified), hant (Traditional) or keep. \\[default: hans]",
-        show_default=False,
+        metavar="hans|hant|keep",
+        help="Target script: Simplified, Traditional, or keep the page's. [default: hans]",
     ),
 ]
 PunctOpt = Annotated[
     str | None,
     typer.Option(
         "--punctuation",
-        help="fix: half-width marks inside Chinese become full-width; keep: leave them. "
-        "\\[default: fix]",
-        show_default=False,
+        metavar="fix|keep",
+        help="fix: half-width marks inside Chinese become full-width. [default: fix]",
     ),
 ]
+MetadataOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--metadata",
+        metavar="FILE",
+        help="CSV (with a 'file' column), JSON or TOML keyed by input file name that adds "
+        "or overrides title, date, newspaper, url, licence, publisher, authors…",
+    ),
+]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        metavar="FILE",
+        help="Settings file [default: ./newsarchive.toml, else "
+        "$XDG_CONFIG_HOME/newsarchive/newsarchive.toml].",
+    ),
+]
+RecursiveOpt = Annotated[
+    bool, typer.Option("-r", "--recursive", hidden=True, help="Folders are always walked.")
+]
 
-CONVERT_EPILOG = (
-    "Defaults come from newsarchive.toml (--config, else ./newsarchive.toml, else "
-    "$XDG_CONFIG_HOME/newsarchive/newsarchive.toml); options given here override it.  "
-    "Re-runs skip inputs whose bytes, options and newsarchive version are unchanged and "
-    "whose outputs still exist (state in OUTPUT/.newsarchive-state*.jsonl); an interrupted "
-    "run resumes where it stopped.  "
-    "Exit codes: 0 every input converted or unchanged; 1 some inputs failed; "
-    "2 usage error; 3 every input failed; 130 interrupted."
-)
+CONVERT_EPILOG = """\
+-o NAME.pdf, NAME.docx or NAME.tei.xml with one input writes that file (the format from
+the name); -o - (or no -o with one input and --to tei) writes TEI to stdout; any other -o
+is a folder, mirroring the input tree.
+
+Settings not given here come from newsarchive.toml (see --config), else the defaults.
+
+Re-runs skip inputs whose bytes, settings and newsarchive version are unchanged and whose
+editions still exist (state in OUTPUT/.newsarchive-state*.jsonl); an interrupted run
+resumes where it stopped. Editions of formats not asked for this time are kept.
+
+Exit codes: 0 every input converted or unchanged; 1 some inputs failed; 2 usage error;
+3 every input failed; 130 interrupted."""
 
 
-@app.command(epilog=CONVERT_EPILOG)
+@app.command(cls=Command, epilog=CONVERT_EPILOG)
 def convert(
     paths: Annotated[
-        list[str], typer.Argument(help="Files, folders (with -r), globs or - for stdin.")
+        list[str],
+        typer.Argument(metavar="PATH", help="Files, folders (walked), globs, or - for stdin."),
     ],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Output folder.")] = Path("output"),
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="PATH",
+            help="Output folder, one edition file, or - for stdout (see below). "
+            "[default: output]",
+        ),
+    ] = None,
     to: Annotated[
         str | None,
         typer.Option(
+            "-t",
             "--to",
-            help="Comma-separated formats: tei,docx,pdf. \\[default: all three]",
-            show_default=False,
+            metavar="FORMATS",
+            help="Comma-separated formats: tei, docx, pdf. [default: all three]",
         ),
     ] = None,
-    recursive: Annotated[
-        bool, typer.Option("-r", "--recursive", help="Descend into folders.")
-    ] = False,
+    recursive: RecursiveOpt = False,
     script: ScriptOpt = None,
     punctuation: PunctOpt = None,
     metadata: MetadataOpt = None,
     font: Annotated[
         str | None,
         typer.Option(
-            "--font", help="TrueType font PATH[:INDEX] for the PDF (default AR PL UMing)."
+            "--font",
+            metavar="PATH[:INDEX]",
+            help="TrueType font for the PDF. [default: AR PL UMing]",
         ),
     ] = None,
     pdfa: Annotated[
         str | None,
         typer.Option(
             "--pdfa",
+            metavar="LEVEL",
             help="PDF/A level: 2a (tagged, also PDF/UA-1), 2b, 2u, 3a, 3b, 3u (3: TEI "
-            "attached), 1b (PDF/A-1, not UA). \\[default: 2a]",
-            show_default=False,
+            "attached), 1b (PDF/A-1, not UA). [default: 2a]",
         ),
     ] = None,
     quiet: Annotated[
@@ -132,16 +159,18 @@ def convert(
             "-j",
             "--jobs",
             min=1,
-            show_default=False,
-            help="Worker processes (dask: local cluster size). \\[default: CPU count]",
+            metavar="N",
+            help="Worker processes (dask: local cluster size). [default: by the work, "
+            "at most the CPU count]",
         ),
     ] = None,
     report: Annotated[
         Path | None,
         typer.Option(
             "--report",
+            metavar="FILE",
             help="Write one JSON line per input (input, outputs, articles, status, error, "
-            "seconds, sha256) to this file.",
+            "seconds, sha256).",
         ),
     ] = None,
     json_summary: Annotated[
@@ -166,8 +195,8 @@ def convert(
         str,
         typer.Option(
             "--executor",
-            help="local (process pool) or dask (dask.distributed; pip install "
-            "'newsarchive\\[dask]').",
+            metavar="local|dask",
+            help="Process pool, or dask.distributed (pip install 'newsarchive[dask]').",
         ),
     ] = "local",
     scheduler: Annotated[
@@ -175,14 +204,11 @@ def convert(
         typer.Option(
             "--scheduler",
             metavar="ADDRESS",
-            help="dask scheduler address (tcp://host:8786 or a scheduler JSON file); "
-            "without it --executor dask starts a local cluster.",
+            help="dask scheduler (tcp://host:8786 or a scheduler JSON file); without it "
+            "--executor dask starts a local cluster.",
         ),
     ] = None,
-    config: Annotated[
-        Path | None,
-        typer.Option("--config", help="Config file (default: see below)."),
-    ] = None,
+    config: ConfigOpt = None,
     deposit: Annotated[
         bool,
         typer.Option("--deposit", help="Also deposit each input into the OCFL archive."),
@@ -191,24 +217,30 @@ def convert(
         Path | None,
         typer.Option(
             "--root",
-            help="OCFL storage root for --deposit (default: \\[archive] root of "
-            "newsarchive.toml, else archive).",
+            metavar="DIR",
+            help="OCFL storage root for --deposit. [default: [archive] root of "
+            "newsarchive.toml, else archive]",
         ),
     ] = None,
     review_page: Annotated[
         Path | None,
         typer.Option(
             "--review",
-            help="Also write an HTML review page of every edit (see `newsarchive review`).",
+            metavar="FILE",
+            help="Also write an HTML review page of every edit (see 'newsarchive review').",
         ),
     ] = None,
     max_size: Annotated[
         float | None,
-        typer.Option("--max-size", help="Refuse inputs larger than this many MB (default 20)."),
+        typer.Option(
+            "--max-size", metavar="MB", help="Refuse larger inputs. [default: 20]"
+        ),
     ] = None,
 ) -> None:
-    """Convert scraped articles into TEI-XML, DOCX and PDF editions under OUTPUT,
-    mirroring the input tree, in parallel, skipping what is already done."""
+    """Convert scraped articles into TEI-XML, DOCX and PDF editions.
+
+    Folders are walked; a bad input is one line on stderr and the rest still run; inputs
+    that are unchanged since the last run are skipped."""
     from newsarchive.batch.command import ConvertJob, convert_paths
     from newsarchive.config import resolve
 
@@ -225,8 +257,8 @@ def convert(
         max_size=max_size,
     )
     job = ConvertJob(
-        out_dir=output,
-        recursive=recursive,
+        output=output,
+        formats_given=to is not None,
         executor=executor,
         scheduler=scheduler,
         quiet=quiet,
@@ -242,36 +274,53 @@ def convert(
         raise typer.Exit(code)
 
 
-@app.command()
+@app.command(cls=Command)
 def normalize(
-    path: Annotated[str, typer.Argument(help="A scraped text file (or - for stdin).")],
+    paths: Annotated[
+        list[str],
+        typer.Argument(metavar="PATH", help="Scraped files, folders (walked), or - for stdin."),
+    ],
     diff: Annotated[
         bool,
-        typer.Option("--diff", help="Show every edit the normaliser made instead of the text."),
+        typer.Option(
+            "--diff",
+            help="Show what changed as unified hunks, changed characters marked (coloured "
+            "on a terminal).",
+        ),
     ] = False,
+    edits: Annotated[
+        bool,
+        typer.Option("--edits", help="List every edit with its step, rule and source line."),
+    ] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Articles, metadata and edits as JSON on stdout."),
+    ] = False,
+    color: Annotated[
+        str,
+        typer.Option("--color", metavar="auto|always|never", help="Colour --diff."),
+    ] = "auto",
     script: ScriptOpt = None,
     punctuation: PunctOpt = None,
     metadata: MetadataOpt = None,
+    config: ConfigOpt = None,
 ) -> None:
-    """Print the normalised article text (title, headings, paragraphs, captions) on stdout."""
+    """Print the normalised text of each input (title, headings, paragraphs, captions).
+
+    Several stories on one page are set apart by a '--- story 2 of 3 ---' line; several
+    inputs each get a '==> PATH <==' header. Exit 1 if an input failed."""
     from newsarchive.config import resolve
-    from newsarchive.pipeline import normalize_bytes, normalize_file
-    from newsarchive.writers.text import format_edits, format_text
+    from newsarchive.textview import show_normalized
 
-    options = resolve(script=script, punctuation=punctuation, metadata=metadata).options
-    if path == "-":
-        articles = normalize_bytes(sys.stdin.buffer.read(), "stdin.txt", options)
-    else:
-        articles = normalize_file(Path(path), options)
-    for number, article in enumerate(articles):
-        if number:
-            typer.echo("")
-        typer.echo(format_edits(article) if diff else format_text(article))
+    settings = resolve(config=config, script=script, punctuation=punctuation, metadata=metadata)
+    mode = "json" if as_json else "diff" if diff else "edits" if edits else "text"
+    if code := show_normalized(paths, settings, mode, color):
+        raise typer.Exit(code)
 
 
-@app.command()
+@app.command(cls=Command)
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="TEI files to validate.")],
+    files: Annotated[list[Path], typer.Argument(metavar="FILE", help="TEI files.")],
     tei_all: Annotated[
         bool,
         typer.Option(
@@ -279,8 +328,10 @@ def validate(
         ),
     ] = False,
 ) -> None:
-    """Validate TEI files against the project schema (the ODD customisation; and tei_all),
-    all in one process; errors as file:line:col: message. Exit 0 valid, 1 invalid."""
+    """Validate TEI files against the project schema (and tei_all).
+
+    The project schema is the ODD customisation; all files in one process. Errors come as
+    FILE:LINE:COL: message. Exit 0 valid, 1 invalid, 2 usage error."""
     from newsarchive.validate import PROJECT_SCHEMA, TEI_ALL_SCHEMA, validate_files
 
     schemas = PROJECT_SCHEMA + (f" and {TEI_ALL_SCHEMA}" if tei_all else "")
@@ -299,33 +350,37 @@ def validate(
         raise typer.Exit(EXIT_SOME_FAILED)
 
 
-@app.command()
+@app.command(cls=Command)
 def review(
-    paths: Annotated[list[str], typer.Argument(help="Files, folders (with -r) or globs.")],
+    paths: Annotated[
+        list[str], typer.Argument(metavar="PATH", help="Files, folders (walked) or globs.")
+    ],
     output: Annotated[
-        Path, typer.Option("-o", "--output", help="The HTML file to write.")
+        Path, typer.Option("-o", "--output", metavar="FILE", help="The HTML page to write.")
     ] = Path("review.html"),
-    recursive: Annotated[
-        bool, typer.Option("-r", "--recursive", help="Descend into folders.")
-    ] = False,
+    recursive: RecursiveOpt = False,
     script: ScriptOpt = None,
     punctuation: PunctOpt = None,
     metadata: MetadataOpt = None,
+    config: ConfigOpt = None,
 ) -> None:
-    """Write one self-contained HTML page showing every edit the normaliser made, source
-    beside result, for an archivist to check before deposit. Exit 1 if an input failed."""
+    """Write one HTML page of every edit the normaliser made, source beside result.
+
+    For an archivist to check before deposit. Exit 1 if an input failed."""
     from newsarchive.batch import collect_inputs
     from newsarchive.config import resolve
     from newsarchive.fsio import atomic_write_bytes
     from newsarchive.review import render_review, review_inputs
 
-    options = resolve(script=script, punctuation=punctuation, metadata=metadata).options
-    inputs, notes = collect_inputs(paths, recursive)
+    settings = resolve(config=config, script=script, punctuation=punctuation, metadata=metadata)
+    for note in settings.notes:
+        _err(note)
+    inputs, notes = collect_inputs(paths)
     for note in notes:
         _err(note)
     if not inputs:
         raise UsageError("no input files")
-    done, failures = review_inputs([item.path for item in inputs], options)
+    done, failures = review_inputs([item.path for item in inputs], settings.options)
     for failure in failures:
         _err(failure.error)
     atomic_write_bytes(output, render_review(done, failures).encode("utf-8"))
@@ -340,11 +395,12 @@ app.add_typer(archive_app, name="archive")
 
 def main() -> None:
     """Console entry point: user errors are one line on stderr, never a traceback."""
-    debug = "--debug" in sys.argv
+    debug = "--debug" in sys.argv[1:]
     if debug:
         sys.argv.remove("--debug")
     try:
-        app()  # usage errors exit 2 from here; our own errors come out as exceptions
+        # usage errors exit 2 from here; our own errors come out as exceptions
+        app(prog_name="newsarchive")
     except NewsarchiveError as exc:
         if debug:
             raise

@@ -160,6 +160,8 @@ class Settings:
     jobs: int | None = None  # None: chosen by the work (see batch.executors.pick_jobs)
     archive_root: Path = DEFAULT_ARCHIVE_ROOT
     config: Config = Config()
+    notes: tuple[str, ...] = ()  # warnings for stderr (a sidecar column nobody reads…)
+    metadata: Path | None = None  # the sidecar file the overrides came from
 
 
 def _choice(flag: str, value: str, allowed: tuple[str, ...]) -> str:
@@ -199,10 +201,16 @@ def resolve(
     formats = parse_formats(pick(to, cfg.to, ",".join(FORMATS)))
     metadata_path = pick(metadata, cfg.metadata, None)
     overrides: dict[str, dict[str, str]] = {}
+    notes: list[str] = []
     if metadata_path is not None:
         from newsarchive.readers.sidecar import read_sidecar
 
-        overrides = read_sidecar(metadata_path)
+        overrides = _known_columns(metadata_path, read_sidecar(metadata_path), notes)
+    if font is not None:
+        _check_font(font, "--font")
+    elif cfg.font is not None:
+        _check_font(cfg.font, f"{cfg.path}: font")
+    font = pick(font, cfg.font, None)
     changes: dict[str, Any] = {}
     if max_size is not None:
         if max_size <= 0:
@@ -213,7 +221,7 @@ def resolve(
         punctuation=_choice(  # type: ignore[arg-type]
             "--punctuation", pick(punctuation, cfg.punctuation, "fix"), PUNCTUATIONS
         ),
-        font=pick(font, cfg.font, None),
+        font=font,
         pdfa=_choice("--pdfa", pick(pdfa, cfg.pdfa, DEFAULT_PDFA), PDFA_LEVELS),  # type: ignore[arg-type]
         metadata_overrides=overrides,
         **changes,
@@ -224,4 +232,48 @@ def resolve(
         jobs=pick(jobs, cfg.jobs, None),
         archive_root=pick(root, cfg.archive_root, DEFAULT_ARCHIVE_ROOT),
         config=cfg,
+        notes=tuple(notes),
+        metadata=metadata_path,
     )
+
+
+# The first bytes of the font files reportlab/fontTools read: TrueType, OpenType, collection.
+_FONT_MAGIC = (b"\x00\x01\x00\x00", b"true", b"OTTO", b"ttcf")
+
+
+def _check_font(spec: str, flag: str) -> None:
+    """A font that cannot be a font is a usage error (exit 2), found before any input is
+    converted, not one failure per input."""
+    path, sep, index = spec.rpartition(":")
+    if not (sep and index.isdigit()):
+        path = spec
+    try:
+        with open(path, "rb") as handle:
+            magic = handle.read(4)
+    except OSError as exc:
+        raise UsageError(f"{flag}: cannot read font {path}: {exc.strerror or exc}") from exc
+    if magic not in _FONT_MAGIC:
+        raise UsageError(f"{flag}: {path} is not a TrueType/OpenType font")
+
+
+def _known_columns(
+    path: Path, table: dict[str, dict[str, str]], notes: list[str]
+) -> dict[str, dict[str, str]]:
+    """Drop the sidecar fields no step reads, each named once with the closest real one:
+    a misspelt ``titel`` column must not pass in silence."""
+    import difflib
+
+    from newsarchive.normalize.sidecar import LIST_FIELDS, TEXT_FIELDS
+
+    known = (*TEXT_FIELDS, *LIST_FIELDS)
+    ignored = ("file", "path", "filename")
+    unknown = sorted(
+        {k for row in table.values() for k in row if k not in known and k not in ignored}
+    )
+    for name in unknown:
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        notes.append(f"{path}: unknown column {name!r}{hint}, ignored")
+    if not unknown:
+        return table
+    return {f: {k: v for k, v in row.items() if k not in unknown} for f, row in table.items()}

@@ -14,14 +14,12 @@ from typing import Annotated, Any
 
 import typer
 
+from newsarchive.clikit import Command, make_app
 from newsarchive.errors import NewsarchiveError
 from newsarchive.options import Options
 
-app = typer.Typer(
+app = make_app(
     help="Deposit editions into an OCFL 1.1 archive; verify fixity; list, show, export BagIt.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
 )
 
 RootOpt = Annotated[
@@ -30,7 +28,7 @@ RootOpt = Annotated[
         "--root",
         envvar="NEWSARCHIVE_ARCHIVE_ROOT",
         show_default=False,
-        help="OCFL storage root, created on first deposit (default: \\[archive] root of "
+        help="OCFL storage root, created on first deposit (default: [archive] root of "
         "newsarchive.toml, else archive).",
     ),
 ]
@@ -85,7 +83,7 @@ def deposit_one(
     return None
 
 
-@app.command()
+@app.command(cls=Command)
 def deposit(
     paths: Annotated[list[str], typer.Argument(help="Scraped files (or TEI), folders with -r.")],
     root: RootOpt = None,
@@ -170,7 +168,7 @@ def deposit(
         raise typer.Exit(3 if failed == len(inputs) else 1)
 
 
-@app.command()
+@app.command(cls=Command)
 def verify(
     identifier: Annotated[str | None, typer.Argument(help="Only this object id.")] = None,
     root: RootOpt = None,
@@ -209,7 +207,7 @@ def _tsv_cell(value: object) -> str:
     return " ".join(str(value or "").split())  # no tab or newline can break a row
 
 
-@app.command("list")
+@app.command("list", cls=Command)
 def list_cmd(
     root: RootOpt = None,
     as_json: JsonOpt = False,
@@ -253,7 +251,7 @@ def list_cmd(
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(cls=Command)
 def show(
     identifier: Annotated[
         str, typer.Argument(help="Object id, a unique prefix of its hash, or the file name.")
@@ -297,7 +295,7 @@ def show(
     console.print(files)
 
 
-@app.command()
+@app.command(cls=Command)
 def export(
     identifiers: Annotated[
         list[str], typer.Argument(help="Objects (id, unique hash prefix or file name).")

@@ -30,34 +30,43 @@ class Display:
         self._progress: Any = None
         self._task: Any = None
         if bar and not quiet:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                SpinnerColumn,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
+            from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 
+            # One text column after the bar, sized for it: rich cuts columns that do not
+            # fit with "…", so the bar takes only what the text leaves of the terminal.
+            self._bar = BarColumn(bar_width=self._bar_width())
             self._progress = Progress(
                 SpinnerColumn(),
                 TextColumn("converting"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("files · {task.fields[articles]} articles · {task.fields[rate]}"),
-                TimeElapsedColumn(),
-                TextColumn("ETA"),
-                TimeRemainingColumn(),
+                self._bar,
+                TextColumn("{task.fields[status]}"),
                 console=self.console,
                 redirect_stdout=False,
                 redirect_stderr=False,
             )
 
+    # "⠋ converting " + bar + " " + the widest status: "100000/100000 files · 1000000
+    # articles · 99.9 files/s · ETA 99:59:59" is 70 cells; the usual run needs ~52.
+    _TEXT_CELLS = 14
+
+    def _status(self) -> str:
+        elapsed = max(time.perf_counter() - self.started, 1e-9)
+        rate = self.done / elapsed
+        text = f"{self.done}/{self.total} files · {self.articles} articles"
+        if self.done:
+            left = (self.total - self.done) / rate if rate else 0
+            hours, rest = divmod(int(left + 0.5), 3600)
+            text += f" · {rate:.1f} files/s · ETA {hours}:{rest // 60:02d}:{rest % 60:02d}"
+        return text
+
+    def _bar_width(self, status: str | None = None) -> int:
+        status = status if status is not None else self._status() + " · 0.0 files/s · ETA 0:00:00"
+        return max(5, min(40, self.console.width - self._TEXT_CELLS - len(status) - 1))
+
     def __enter__(self) -> Display:
         if self._progress is not None:
             self._progress.start()
-            self._task = self._progress.add_task("", total=self.total, articles=0, rate="")
+            self._task = self._progress.add_task("", total=self.total, status=self._status())
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -87,9 +96,9 @@ class Display:
                     f"{len(result.outputs)} files{flag}"
                 )
         if self._progress is not None:
-            elapsed = max(time.perf_counter() - self.started, 1e-9)
-            rate = f"{self.done / elapsed:.1f} files/s, {self.articles / elapsed:.1f} articles/s"
-            self._progress.update(self._task, advance=1, articles=self.articles, rate=rate)
+            status = self._status()
+            self._bar.bar_width = self._bar_width(status)
+            self._progress.update(self._task, advance=1, status=status)
 
     def summary(self, summary: Summary, out_dir: Path, limit: int = 20) -> None:
         if self.quiet:
@@ -110,6 +119,12 @@ class Display:
                 self.print(f"  {error}")
             if len(summary.failures) > limit:
                 self.print(f"  … and {len(summary.failures) - limit} more (see --report)")
+        if summary.kept:
+            kinds = ", ".join(sorted(summary.kept_formats))
+            self.print(
+                f"kept {summary.kept} earlier edition(s) in formats not asked for this time "
+                f"({kinds}); they were not updated"
+            )
         if summary.stopped_early:
             self.print("stopped after the first failure (--fail-fast)")
         if summary.interrupted:

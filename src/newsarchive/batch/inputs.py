@@ -60,9 +60,10 @@ def _glob_base(pattern: str) -> Path:
 
 
 def collect_inputs(
-    paths: list[str], recursive: bool, exclude: Path | None = None, records: bool = False
+    paths: list[str], recursive: bool = True, exclude: Path | None = None, records: bool = False
 ) -> tuple[list[Input], list[str]]:
-    """Expand files, directories (with ``recursive``) and globs; return (inputs, notes).
+    """Expand files, folders and globs; return (inputs, notes). A folder is walked (as ruff,
+    black and pytest walk one) unless ``recursive`` is False.
 
     Folders and globs mirror their tree (below the folder, or below the glob's fixed
     prefix); ``exclude`` (the output folder) is never walked, so a re-run does not take
@@ -87,7 +88,7 @@ def collect_inputs(
             continue
         if path.is_dir():
             if not recursive:
-                notes.append(f"{raw}: is a directory (use -r to convert a folder)")
+                notes.append(f"{raw}: is a folder, skipped (give -r to walk it)")
                 continue
             inputs.extend(_walk(path, notes, skip))
             continue

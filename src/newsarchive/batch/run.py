@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from newsarchive.batch.executors import run_dask, run_local
+from newsarchive.batch.executors import default_jobs, pick_jobs, run_dask, run_local
 from newsarchive.batch.inputs import STDIN, Input, output_collisions
 from newsarchive.batch.state import StateStore, sweep_partials
-from newsarchive.batch.task import Result, Task, fingerprint, task_options
+from newsarchive.batch.task import Result, Task, check_unchanged, fingerprint, task_options
 from newsarchive.options import Options
+from newsarchive.pipeline import FORMATS
 
 
 @dataclass
@@ -32,8 +33,14 @@ class Summary:
     interrupted: bool = False
     stopped_early: bool = False  # --fail-fast
     notes: list[str] = field(default_factory=list)
+    kept: int = 0  # earlier editions in formats this run was not asked for, left in place
+    kept_formats: set[str] = field(default_factory=set)
 
     def add(self, result: Result) -> None:
+        self.kept += len(result.kept)
+        self.kept_formats.update(
+            f for k in result.kept for f, suffix in FORMATS.items() if k.endswith(suffix)
+        )
         if result.status == "failed":
             self.failed += 1
             self.failures.append((result.input, result.error or "failed"))
@@ -69,6 +76,7 @@ class Summary:
             "interrupted": self.interrupted,
             "stopped_early": self.stopped_early,
             "notes": self.notes,
+            "kept": self.kept,
             "exit_code": self.exit_code(),
         }
 
@@ -78,7 +86,7 @@ class BatchSettings:
     out_dir: Path
     formats: tuple[str, ...]
     options: Options
-    jobs: int = 1
+    jobs: int | None = 1  # None: chosen by the work left after skipping unchanged inputs
     executor: Literal["local", "dask"] = "local"
     scheduler: str | None = None
     force: bool = False
@@ -128,20 +136,6 @@ def run_batch(
     resuming = state is not None and bool(state.previous) and settings.shard is None
     if resuming and (removed := sweep_partials(settings.out_dir)):
         summary.notes.append(f"removed {removed} partial file(s) of an interrupted run")
-    stop = False
-    tasks = plan_tasks(inputs, settings, state)
-    if settings.executor == "dask":
-        results = run_dask(
-            tasks,
-            settings.jobs,
-            settings.scheduler,
-            lambda: stop,
-            settings.options,
-            settings.formats,
-        )
-    else:
-        results = run_local(tasks, settings.jobs, settings.options, settings.formats, lambda: stop)
-
     def handle(result: Result) -> None:
         nonlocal stop
         if state is not None:
@@ -152,7 +146,35 @@ def run_batch(
             stop = True  # nothing new is submitted; what is running finishes
             summary.stopped_early = True
 
+    stop = False
+    results: Iterator[Result] = iter(())
     try:
+        # Unchanged inputs are found here, before a pool is started or anything warmed
+        # up; the workers are then sized by what is left to do.
+        todo: list[Task] = []
+        for task in plan_tasks(inputs, settings, state):
+            if stop:
+                break
+            if (skipped := check_unchanged(task)) is not None:
+                handle(skipped)
+            else:
+                todo.append(task)
+        jobs = pick_jobs(todo, settings.jobs)
+        if stop or not todo:
+            pass
+        elif settings.executor == "dask":
+            results = run_dask(
+                iter(todo),
+                settings.jobs or default_jobs(),
+                settings.scheduler,
+                lambda: stop,
+                settings.options,
+                settings.formats,
+            )
+        else:
+            results = run_local(
+                iter(todo), jobs, settings.options, settings.formats, lambda: stop
+            )
         for result in results:
             handle(result)
     except KeyboardInterrupt:

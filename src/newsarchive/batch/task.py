@@ -25,6 +25,7 @@ from newsarchive.fsio import atomic_write_many
 from newsarchive.model import Article
 from newsarchive.options import Options, attaches_source
 from newsarchive.pipeline import (
+    FORMATS,
     normalize_bytes,
     normalize_file,
     normalize_warc_record,
@@ -51,6 +52,7 @@ class Result:
     worker: int = 0  # its process id: peak memory is per worker
     key: str = ""
     fingerprint: str = ""
+    kept: list[str] = field(default_factory=list)  # earlier editions of formats not asked for
 
     def record(self) -> dict[str, Any]:
         """One line of ``--report``."""
@@ -171,9 +173,58 @@ def _read_input(path: Path, options: Options) -> bytes:
             normalize_file(path, options)  # raises the size error, with its usual wording
         return path.read_bytes()
     except IsADirectoryError as exc:
-        raise InputError("is a directory (use -r to convert a folder)", str(path)) from exc
+        raise InputError("is a folder, not a file", str(path)) from exc
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", str(path)) from exc
+
+
+def _is_unchanged(task: Task, sha256: str) -> bool:
+    prev = task.previous
+    return (
+        not task.force
+        and prev is not None
+        and prev.sha256 == sha256
+        and prev.fingerprint == task.fingerprint
+        and all((Path(task.out_dir) / rel).is_file() for rel in prev.outputs)
+    )
+
+
+def _skipped(result: Result, task: Task) -> Result:
+    assert task.previous is not None
+    prev, out_dir = task.previous, Path(task.out_dir)
+    result.status = "skipped"
+    result.outputs = [str(out_dir / rel) for rel in prev.outputs]
+    result.articles, result.flagged = prev.articles, prev.flagged
+    return result
+
+
+def check_unchanged(task: Task) -> Result | None:
+    """The skipped result of an input whose bytes, settings and editions are as the last
+    run left them, or None. Runs in the parent before any worker or warm-up exists, so a
+    re-run of unchanged inputs costs one read and one SHA-256 per input."""
+    item = task.item
+    if task.force or task.previous is None or item.path == STDIN or item.record is not None:
+        return None
+    start = time.perf_counter()
+    try:
+        path = Path(item.path)
+        if path.stat().st_size > task.options.max_bytes:
+            return None  # the worker reports it, with its usual wording
+        sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+    if not _is_unchanged(task, sha256):
+        return None
+    result = Result(item.path, key=item.key, fingerprint=task.fingerprint, sha256=sha256)
+    result.seconds = time.perf_counter() - start
+    return _skipped(result, task)
+
+
+def read_articles(path: str, options: Options) -> tuple[str, list[Article]]:
+    """(the input's name for messages and metadata, its normalised articles)."""
+    if path == STDIN:
+        return STDIN_NAME, normalize_bytes(sys.stdin.buffer.read(), STDIN_NAME, options)
+    return path, normalize_bytes(_read_input(Path(path), options), path, options)
 
 
 def run_task(task: Task) -> Result:
@@ -195,17 +246,8 @@ def run_task(task: Task) -> Result:
             data = task.data if task.data is not None else _read_input(Path(item.path), options)
         result.sha256 = hashlib.sha256(data).hexdigest()
         prev = task.previous
-        if (
-            not task.force
-            and prev is not None
-            and prev.sha256 == result.sha256
-            and prev.fingerprint == task.fingerprint
-            and all((out_dir / rel).is_file() for rel in prev.outputs)
-        ):
-            result.status = "skipped"
-            result.outputs = [str(out_dir / rel) for rel in prev.outputs]
-            result.articles, result.flagged = prev.articles, prev.flagged
-            return result
+        if _is_unchanged(task, result.sha256):
+            return _skipped(result, task)
         name = STDIN_NAME if item.path == STDIN else item.path
         if item.record is not None:
             name = str(Path(item.path).parent / item.name)
@@ -217,10 +259,17 @@ def run_task(task: Task) -> Result:
         atomic_write_many({target / file_name: blob for file_name, blob in outputs.items()})
         result.outputs = [str(target / file_name) for file_name in outputs]
         if prev is not None:
-            # Editions of the last run this one no longer makes (a page now split in
-            # two, a format dropped) would look current; they go.
+            # Editions of the last run in a format made again, under a name this run no
+            # longer makes (a page now split in two), would look current: they go.
+            # Editions in formats not asked for this time are kept (and counted): a
+            # narrower --to never deletes what it does not make, as with pandoc.
             current = {(item.relative_dir / n).as_posix() for n in outputs}
-            for rel in set(prev.outputs) - current:
+            suffixes = tuple(FORMATS[f] for f in task.formats)
+            for rel in sorted(set(prev.outputs) - current):
+                if not rel.endswith(suffixes):
+                    if (out_dir / rel).is_file():
+                        result.kept.append(str(out_dir / rel))
+                    continue
                 with contextlib.suppress(OSError):
                     (out_dir / rel).unlink()
         result.articles = len(articles)
