@@ -111,13 +111,57 @@ def test_header_contents(realistic):
     assert xp(realistic, "string(//t:application[@ident='newsarchive']/@version)")
     # publicationStmt in TEI's order: agent, idno, availability, date
     kids = [etree.QName(e).localname for e in xp(realistic, "//t:publicationStmt/*")]
-    assert kids == ["authority", "idno", "availability", "date"]
+    assert kids == ["authority", "idno", "idno", "availability", "date"]
+    assert xp(realistic, "string(//t:publicationStmt/t:authority)") != "newsarchive"
     assert xp(realistic, "string(//t:publicationStmt/t:date/@when)") == "2024-05-06"
     changes = xp(realistic, "//t:revisionDesc/t:change")
     assert len(changes) == 1 + 5  # edition + one per step (chrome, punctuation, join, ...)
     assert "2 edits" in changes[1].text
     decl = [etree.QName(e).localname for e in xp(realistic, "//t:editorialDecl/*")]
     assert decl == ["p", "punctuation", "hyphenation", "segmentation", "p"]
+
+
+def test_urn_is_the_archive_object_id(tei_all):
+    from newsarchive.archive.record import object_id
+
+    art = samples.realistic()
+    data = write_tei(art, Options(), when=DAY)
+    assert xp(data, "string(//t:publicationStmt/t:idno[@type='URN'])") == object_id(art.metadata)
+    assert object_id(art.metadata).startswith("urn:newsarchive:")
+    second = dataclasses.replace(art.metadata, article_index=2, article_count=3)
+    data = write_tei(dataclasses.replace(art, metadata=second), Options(), when=DAY)
+    assert xp(data, "string(//t:idno[@type='URN'])") == f"urn:newsarchive:{samples.SHA}:2"
+    both_valid(data, tei_all)
+
+
+def test_publisher_and_authority_are_configurable(tei_all):
+    data = write_tei(samples.realistic(), Options(authority="某某图书馆数字馆藏部"), when=DAY)
+    assert xp(data, "//t:publicationStmt/t:authority/text()") == ["某某图书馆数字馆藏部"]
+    data = write_tei(samples.realistic(), Options(publisher="某某出版社"), when=DAY)
+    assert xp(data, "//t:publicationStmt/t:publisher/text()") == ["某某出版社"]
+    assert not xp(data, "//t:publicationStmt/t:authority")  # a publisher is agency enough
+    both_valid(data, tei_all)
+    data = write_tei(samples.realistic(), Options(publisher="甲", authority="乙"), when=DAY)
+    kids = [etree.QName(e).localname for e in xp(data, "//t:publicationStmt/*")]
+    assert kids[:2] == ["publisher", "authority"]
+    both_valid(data, tei_all)
+
+
+def test_rights_line_in_the_chrome_becomes_the_licence(tei_all):
+    from newsarchive.pipeline import normalize_file
+
+    seed = ROOT / "seeds" / "001_7cc6b842f5fc215c.txt"
+    rights = next(
+        line.strip() for line in seed.read_text("utf-8").splitlines() if "版权所有" in line
+    )
+    (article,) = normalize_file(seed, Options())
+    assert article.metadata.licence == rights
+    assert article.metadata.source_of("licence") == "chrome"
+    data = write_tei(article, Options(), when=DAY)
+    assert xp(data, "string(//t:publicationStmt/t:availability/t:licence)") == rights
+    # a licence the user gives wins over the page's notice
+    data = write_tei(article, Options(licence="CC BY 4.0"), when=DAY)
+    assert xp(data, "string(//t:availability/t:licence)") == "CC BY 4.0"
 
 
 def test_supplied_title_and_traditional(minimal):

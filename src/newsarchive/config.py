@@ -6,6 +6,7 @@ found is used whole; files are not merged, so what applies is always one file yo
 Command-line options override it. Example::
 
     publisher = "Example Library, digital edition"
+    authority = "Example Library, Digital Collections"   # TEI publicationStmt/authority
     licence = "CC BY-NC 4.0"
     script = "hans"            # hans | hant | keep
     punctuation = "fix"        # fix | keep
@@ -42,7 +43,7 @@ SCRIPTS = ("hans", "hant", "keep")
 PUNCTUATIONS = ("fix", "keep")
 DEFAULT_ARCHIVE_ROOT = Path("archive")
 
-_STRINGS = ("publisher", "licence", "script", "punctuation", "font", "pdfa", "to")
+_STRINGS = ("publisher", "authority", "licence", "script", "punctuation", "font", "pdfa", "to")
 _PATHS = ("font", "metadata", "archive_root")
 _ALIASES = {"license": "licence", "formats": "to", "fonts": "font"}
 
@@ -53,6 +54,7 @@ class Config:
 
     path: Path | None = None
     publisher: str | None = None
+    authority: str | None = None
     licence: str | None = None
     script: str | None = None
     punctuation: str | None = None
@@ -136,6 +138,8 @@ def apply_config(options: Options, config: Config) -> Options:
     changes: dict[str, Any] = {}
     if config.publisher is not None and options.publisher is None:
         changes["publisher"] = config.publisher
+    if config.authority is not None and options.authority is None:
+        changes["authority"] = config.authority
     if config.licence is not None and options.licence is None:
         changes["licence"] = config.licence
     if config.archive_root is not None and options.archive_root is None:

@@ -23,6 +23,7 @@ class Options:
     script: Script = "hans"
     punctuation: Literal["fix", "keep"] = "fix"
     publisher: str | None = None  # publisher of the digital edition
+    authority: str | None = None  # TEI publicationStmt/authority (who makes it available)
     licence: str | None = None
     font: str | None = None  # PATH[:INDEX] of a TrueType font for the PDF
     pdfa: PdfaLevel = "2a"

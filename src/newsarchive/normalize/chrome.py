@@ -25,6 +25,7 @@ class LineRule:
     pattern: re.Pattern[str]
     max_len: int
     no_punct: bool
+    keep_as: str | None = None  # metadata field that keeps the whole line (rights notice)
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,13 @@ class Piece:
 @cache
 def line_rules() -> tuple[LineRule, ...]:
     return tuple(
-        LineRule(r["id"], re.compile(r["pattern"]), r.get("max_len", 80), r.get("no_punct", False))
+        LineRule(
+            r["id"],
+            re.compile(r["pattern"]),
+            r.get("max_len", 80),
+            r.get("no_punct", False),
+            r.get("keep_as"),
+        )
         for r in load_data("chrome.toml")["line"]
     )
 
@@ -176,7 +183,20 @@ def strip_chrome(article: Article) -> Article:
         metadata = apply_facts(metadata, facts)
         summary = ", ".join(f"{k}={v}" for k, v in facts.items())
         edits.append(Edit(STEP, rule, "metadata" if facts else "remove", text, summary, line))
+    metadata = kept_lines(metadata, (*article.provenance, *edits))
     return article.evolve(metadata=metadata, blocks=blocks, edits=edits)
+
+
+def kept_lines(metadata: Metadata, edits: tuple[Edit, ...]) -> Metadata:
+    """Fields filled from removed lines whose rule says ``keep_as`` (the first such line;
+    a value already set wins). Content detection removes footers with the same rule ids
+    (``content.outside-main:content.footer:footer.copyright``), so the last part counts."""
+    keep = {r.id: r.keep_as for r in line_rules() if r.keep_as}
+    for edit in edits:
+        field = keep.get(edit.rule.rsplit(":", 1)[-1]) if edit.action == "remove" else None
+        if field and getattr(metadata, field) is None and edit.text.strip():
+            metadata = metadata.with_field(field, edit.text.strip(), "chrome")
+    return metadata
 
 
 def shadow_texts(article: Article) -> list[str]:

@@ -60,6 +60,9 @@ LANG_NAMES = {"zh-Hans": "简体中文", "zh-Hant": "繁體中文", "en": "Engli
 DEFAULT_RESP = {"editor": "editor", "photographer": "摄影", "photo-credit": "photo credit"}
 PERSON_ROLES = {"author", "editor", "photographer"}
 DIGITAL_EDITION_KEY = "digital-edition"
+# publicationStmt needs an agency; without a configured publisher or authority, say so
+# (newsarchive.toml: publisher = …, authority = …) rather than name the software.
+DEFAULT_AUTHORITY = "not published: no publisher or authority configured for this edition"
 
 # Provenance step -> editorialDecl element; matched on substrings of the step name because
 # each normalisation step is one module and the step is its module name.
@@ -206,15 +209,30 @@ def _extent(fd: etree._Element, article: Article, blocks: list[Block]) -> None:
     _sub(extent, "measure", _plural(figs, "figure"), unit="figure", quantity=str(figs))
 
 
+def edition_id(article: Article) -> str | None:
+    """The edition's archive identifier (the OCFL object id ``archive`` deposits it under)."""
+    if not article.metadata.source_sha256:
+        return None
+    from newsarchive.archive.record import object_id  # the archive's own rule, not a copy
+
+    return object_id(article.metadata)
+
+
 def _publication_stmt(fd: etree._Element, article: Article, options: Options, today: str) -> None:
     md = article.metadata
     ps = _sub(fd, "publicationStmt")
-    # TEI order: publisher/authority, pubPlace, idno, availability, date.
+    # TEI order: agencies (publisher, authority), then idno, availability, date.
     publisher = options.publisher or md.publisher
     if publisher and publisher.strip():
         _sub(ps, "publisher", publisher)
-    else:
-        _sub(ps, "authority", TOOL_NAME)
+    authority = options.authority
+    if authority and authority.strip():
+        _sub(ps, "authority", authority)
+    elif not (publisher and publisher.strip()):
+        _sub(ps, "authority", DEFAULT_AUTHORITY, lang="en")
+    urn = edition_id(article)
+    if urn:
+        _sub(ps, "idno", urn, type="URN")
     if md.source_sha256:
         _sub(ps, "idno", md.source_sha256, type="sha256")
     licence = options.licence or md.licence
