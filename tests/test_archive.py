@@ -526,6 +526,8 @@ def test_corrected_tei_becomes_the_next_version(root: Path, tmp_path: Path) -> N
     record = json.loads(obj.read(PROVENANCE))
     assert "modification" in {e["type"] for e in record["events"]}
     assert ocfl_valid(root)
-    # A TEI whose source was never deposited is refused in one line.
+    # A TEI whose source is neither where it records nor in the archive: one line naming it.
     done = cli("archive", "deposit", str(corrected), "--root", str(tmp_path / "empty"))
-    assert done.returncode == 3 and "deposit the scraped file first" in done.stderr
+    assert done.returncode == 3 and len(done.stderr.splitlines()) == 1
+    assert f"{corrected}: its scraped source " in done.stderr
+    assert "not in the archive; give it with --source" in done.stderr

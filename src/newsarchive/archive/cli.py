@@ -55,40 +55,109 @@ def _fail(exc: NewsarchiveError) -> typer.Exit:
 
 
 def _describe(d: Any) -> str:
+    note = f" ({d.note})" if getattr(d, "note", "") else ""
     if d.status == "unchanged":
-        return f"{d.object_id}: unchanged at {d.version}"
+        return f"{d.object_id}: unchanged at {d.version}{note}"
     if d.status == "new":
-        return f"{d.object_id}: {d.version} deposited ({d.stored} files)"
+        return f"{d.object_id}: {d.version} deposited ({d.stored} files){note}"
     return (
         f"{d.object_id}: {d.version} ({len(d.changed)} changed, {d.stored} files stored, "
-        "the rest carried forward)"
+        f"the rest carried forward){note}"
     )
 
 
 def deposit_one(
-    path: str, root: Path, options: Options, say: Callable[[str], None] = _err
+    path: str,
+    root: Path,
+    options: Options,
+    say: Callable[[str], None] = _err,
+    outputs: list[str] | None = None,
 ) -> str | None:
-    """Deposit one input for ``convert --deposit``: progress lines go to ``say``; returns
-    the error line, or None."""
+    """Deposit one converted input for ``convert --deposit``: the TEI editions it has just
+    written (with the DOCX/PDF beside them, byte for byte, and ``path`` as their source),
+    else the input itself. Progress lines go to ``say``; returns the error line, or None."""
     from newsarchive.archive.deposit import deposit_file
 
     if path == "-":
         return "-: standard input cannot be deposited (the archive keeps the original file)"
+    editions = [o for o in outputs or [] if o.endswith(".tei.xml")]
     try:
-        for d in deposit_file(Path(path), root, options):
-            say(f"{path}: {_describe(d)}")
+        for item in editions or [path]:
+            for d in deposit_file(Path(item), root, options, sources=[Path(path)]):
+                say(f"{item}: {_describe(d)}")
     except NewsarchiveError as exc:
         exc.path = exc.path or path
         return str(exc)
     return None
 
 
+def _deposit_inputs(paths: list[str], recursive: bool) -> tuple[list[Any], list[str], dict]:
+    """Inputs of ``archive deposit`` (a folder is always descended: it is usually what
+    ``convert`` wrote), the notes about skipped files, and for each scraped input every
+    name its bytes have in this batch."""
+    import hashlib
+
+    from newsarchive.batch import collect_inputs
+    from newsarchive.batch.state import STATE_PREFIX
+    from newsarchive.pipeline import is_tei
+
+    recursive = recursive or any(Path(p).is_dir() for p in paths)
+    inputs, notes = collect_inputs(paths, recursive)
+    teis = {
+        str(Path(i.path).with_name(Path(i.path).name[: -len(".tei.xml")]))
+        for i in inputs
+        if i.path.endswith(".tei.xml")
+    }
+
+    def taken_with_a_tei(note: str) -> bool:
+        """DOCX/PDF beside a TEI go with it; convert's state file is read for the sources."""
+        where = Path(note.split(": skipped", 1)[0])
+        if where.name.startswith(STATE_PREFIX):
+            return True
+        return where.suffix in (".docx", ".pdf") and str(where.with_suffix("")) in teis
+
+    notes = [n for n in notes if not taken_with_a_tei(n)]
+    names: dict[str, list[str]] = {}
+    by_hash: dict[str, list[str]] = {}
+    for item in inputs:
+        if item.path == "-" or is_tei(item.path):
+            continue
+        try:
+            with open(item.path, "rb") as handle:
+                digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        except OSError:
+            continue  # the deposit reports it
+        by_hash.setdefault(digest, []).append(item.path)
+    for same in by_hash.values():
+        for item_path in same:
+            names[item_path] = sorted({Path(p).name for p in same})
+    return inputs, notes, names
+
+
 @app.command(cls=Command)
 def deposit(
-    paths: Annotated[list[str], typer.Argument(help="Scraped files (or TEI), folders with -r.")],
+    paths: Annotated[
+        list[str],
+        typer.Argument(help="What convert wrote (folder or .tei.xml), scraped files; -r."),
+    ],
     root: RootOpt = None,
     recursive: Annotated[
-        bool, typer.Option("-r", "--recursive", help="Descend into folders.")
+        bool, typer.Option("-r", "--recursive", help="Descend into folders (always for a folder).")
+    ] = False,
+    source: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--source",
+            help="Where the scraped files of TEI editions are, if they moved (file or folder; "
+            "repeatable).",
+        ),
+    ] = None,
+    rerender: Annotated[
+        bool,
+        typer.Option(
+            "--rerender",
+            help="Render from the scrape even where a hand correction is the latest version.",
+        ),
     ] = False,
     script: Annotated[str, typer.Option("--script", help="hans, hant or keep.")] = "hans",
     punctuation: Annotated[str, typer.Option("--punctuation", help="fix or keep.")] = "fix",
@@ -102,12 +171,14 @@ def deposit(
     as_json: JsonOpt = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only errors.")] = False,
 ) -> None:
-    """Deposit articles: one OCFL object per article, a new version only when it changed.
+    """Deposit what convert made, or scraped files: one OCFL object per article.
 
-    Each object holds the original file, the TEI, DOCX and PDF editions and a provenance
-    record. A TEI input (a corrected edition) becomes the next version of its article."""
+    A TEI edition is stored byte for byte with the DOCX and PDF beside it and the scraped
+    file it records (found by path and SHA-256). A TEI that differs from what its scrape
+    renders is a hand correction: the next version, kept by later deposits of the scrape
+    unless --rerender. Same bytes again (under any name) add no version. Ctrl-C finishes or
+    rolls back the object in hand, then stops (exit 130)."""
     from newsarchive.archive.deposit import deposit_file
-    from newsarchive.batch import collect_inputs
     from newsarchive.config import resolve
 
     try:
@@ -117,7 +188,7 @@ def deposit(
         root = _root(root)
     except NewsarchiveError as exc:
         raise _fail(exc) from None
-    inputs, notes = collect_inputs(paths, recursive)
+    inputs, notes, names = _deposit_inputs(paths, recursive)
     for note in notes:
         _err(note)
     if not inputs:
@@ -126,21 +197,35 @@ def deposit(
     start = time.perf_counter()
     results: list[dict[str, Any]] = []
     failed = 0
-    for item in inputs:
-        if item.path == "-":
-            failed += 1
-            _err("-: standard input cannot be deposited (the archive keeps the original file)")
-            continue
-        try:
-            for d in deposit_file(Path(item.path), root, options):
-                results.append(d.__dict__ | {"changed": list(d.changed)})
-                if not quiet and not as_json:
-                    _err(f"{item.path}: {_describe(d)}")
-        except NewsarchiveError as exc:
-            failed += 1
-            exc.path = exc.path or item.path
-            _err(str(exc))
+    interrupted = False
+    try:
+        for item in inputs:
+            if item.path == "-":
+                failed += 1
+                _err("-: standard input cannot be deposited (the archive keeps the original file)")
+                continue
+            try:
+                for d in deposit_file(
+                    Path(item.path),
+                    root,
+                    options,
+                    rerender=rerender,
+                    names=names.get(item.path),
+                    sources=source or [],
+                ):
+                    results.append(d.__dict__ | {"changed": list(d.changed)})
+                    if not quiet and not as_json:
+                        _err(f"{item.path}: {_describe(d)}")
+            except NewsarchiveError as exc:
+                failed += 1
+                exc.path = exc.path or item.path
+                _err(str(exc))
+    except KeyboardInterrupt:
+        interrupted = True
     seconds = time.perf_counter() - start
+    counts = {
+        s: sum(1 for r in results if r["status"] == s) for s in ("new", "updated", "unchanged")
+    }
     if as_json:
         typer.echo(
             json.dumps(
@@ -148,22 +233,23 @@ def deposit(
                     "root": str(root),
                     "deposits": results,
                     "failed": failed,
+                    "interrupted": interrupted,
                     "seconds": round(seconds, 3),
                 },
                 ensure_ascii=False,
                 indent=2,
             )
         )
-    elif not quiet and results:
-        counts = {
-            s: sum(1 for r in results if r["status"] == s) for s in ("new", "updated", "unchanged")
-        }
+    elif not quiet and (results or interrupted):
         per = f", {seconds / len(results):.2f} s/article" if results else ""
         _err(
             f"{len(results)} article(s) from {len(inputs) - failed} of {len(inputs)} inputs "
             f"into {root}/: {counts['new']} new, {counts['updated']} updated, "
             f"{counts['unchanged']} unchanged ({seconds:.1f} s{per})"
         )
+    if interrupted:
+        _err(f"interrupted: {len(results)} article(s) deposited or checked before the stop")
+        raise typer.Exit(130)
     if failed:
         raise typer.Exit(3 if failed == len(inputs) else 1)
 

@@ -152,6 +152,7 @@ def build_files(
     options: Options,
     when: datetime,
     stop: Callable[[str, bytes], bool] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, bytes] | None:
     """Every logical file of the object (logical path -> bytes): ``originals`` (the scraped
     file under ``source/``, plus ``corrections/`` for a hand-corrected TEI), the editions,
@@ -162,16 +163,30 @@ def build_files(
     editions = render_editions(article, options, when, stop)
     if editions is None:
         return None
-    files = {**originals, **editions}
-    source_path = next((p for p in originals if p.startswith("source/")), "")
-    files[PROVENANCE] = provenance_record(article, options, when, files, source_path)
+    return with_records(article, {**originals, **editions}, options, when, extra)
+
+
+def with_records(
+    article: Article,
+    files: dict[str, bytes],
+    options: Options,
+    when: datetime,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, bytes]:
+    """``files`` plus the provenance record and its PREMIS rendering (``extra``: the
+    ``basis`` and source ``names`` keys of the record, see :func:`provenance_record`)."""
+    files = dict(files)
+    source_path = next((p for p in files if p.startswith("source/")), "")
+    files[PROVENANCE] = provenance_record(article, options, when, files, source_path, extra)
     files[PREMIS] = premis_xml(json.loads(files[PROVENANCE]))
     return files
 
 
-def source_files(article: Article, data: bytes) -> dict[str, bytes]:
-    """``originals`` for a scraped input: its bytes under ``source/``."""
-    return {f"source/{Path(article.metadata.source_file).name or 'source.txt'}": data}
+def source_files(article: Article, data: bytes, names: list[str] | None = None) -> dict[str, bytes]:
+    """``originals`` for a scraped input: its bytes under ``source/``, named by the first of
+    its ``names`` in sorted order (stable whichever copy is deposited first)."""
+    name = sorted(names)[0] if names else Path(article.metadata.source_file).name
+    return {f"source/{name or 'source.txt'}": data}
 
 
 def provenance_record(
@@ -180,9 +195,16 @@ def provenance_record(
     when: datetime,
     files: dict[str, bytes],
     source_path: str,
+    extra: dict[str, Any] | None = None,
 ) -> bytes:
     """PREMIS-flavoured JSON (documented in archive/README.md). Deterministic: sorted,
-    no deposit time, no host names; event times are the edition time."""
+    no deposit time, no host names; event times are the edition time.
+
+    ``extra`` may hold ``basis`` (what the editions derive from: ``derivation`` scrape,
+    converted or correction, the source SHA-256, the options fingerprint and our version:
+    what a re-deposit compares before rendering anything) and ``names`` (every file name
+    the source was deposited under)."""
+    extra = extra or {}
     md = article.metadata
     stamp = iso(when)
     agent = _agent()
@@ -217,7 +239,10 @@ def provenance_record(
         if not path.startswith("editions/"):
             continue
         fmt = file_format(path, options.pdfa)
-        detail = f"{fmt['name']} edition rendered from the normalised article"
+        made = "converted" if (extra.get("basis") or {}).get("derivation") == "converted" else ""
+        detail = f"{fmt['name']} edition rendered from the normalised article" + (
+            " (by newsarchive convert, stored as written)" if made else ""
+        )
         if path.endswith(".tei.xml"):
             detail += "; valid against the project RELAX NG + Schematron"
         events.append(
@@ -256,10 +281,12 @@ def provenance_record(
         "source": {
             "path": source_path,
             "name": Path(md.source_file).name,
+            "names": extra.get("names") or [Path(md.source_file).name],
             "encoding": md.source_encoding,
             "article_index": md.article_index,
             "article_count": md.article_count,
         },
+        "basis": extra.get("basis"),
         "metadata": _metadata(md),
         "files": {
             path: {**_checksums(data), "format": file_format(path, options.pdfa)}

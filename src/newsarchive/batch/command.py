@@ -204,7 +204,9 @@ def convert_paths(paths: list[str], settings: Settings, job: ConvertJob) -> int:
         if job.deposit and result.status != "failed":  # convert --deposit
             from newsarchive.archive.cli import deposit_one
 
-            if error := deposit_one(result.input, settings.archive_root, options, display.note):
+            # The editions just written (or found unchanged) are what is archived.
+            archive_root, outputs = settings.archive_root, result.outputs
+            if error := deposit_one(result.input, archive_root, options, display.note, outputs):
                 deposit_errors.append(error)
                 display.print(error)
         if report_file is not None:
