@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from bad.corpus import CASES, leftovers, write_corpus
+from bad.scenarios import SCENARIOS, judge
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -209,3 +210,11 @@ def test_a_text_node_over_10_mb_is_a_valid_edition() -> None:
     data = render(article, "tei", Options())
     assert len(data) > 10_000_000
     assert read_tei(data, "long.tei.xml").blocks[0].text == text
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
+def test_scenario(scenario, tmp_path: Path) -> None:
+    """Round two: one line naming the cause, no hang (each run has a timeout), no
+    traceback, no partial file, nothing outside the output folder written or deleted."""
+    outcome = judge(tmp_path / "work", scenario)
+    assert outcome.ok, outcome.problem

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from newsarchive.errors import InputError, NewsarchiveError
+from newsarchive.fsio import read_regular
 from newsarchive.model import Article
 from newsarchive.normalize import normalize
 from newsarchive.options import Options, attaches_source
@@ -70,17 +71,7 @@ def normalize_file(path: Path, options: Options | None = None) -> list[Article]:
             raise InputError("no HTML response records in this web archive", str(path))
         return articles
     if is_tei(path.name) or is_html_name(path.name):
-        try:
-            size = path.stat().st_size
-            if size > options.max_bytes:  # before reading a 50 MB page into memory
-                raise InputError(
-                    f"file too large ({size:,} bytes > limit {options.max_bytes:,}; "
-                    "raise it with --max-size)",
-                    str(path),
-                )
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"cannot read: {exc.strerror or exc}", str(path)) from exc
+        data = read_regular(path, options.max_bytes)  # a FIFO or /dev/zero: refused
         return normalize_bytes(data, str(path), options)
     return _normalize(read_path(path, max_bytes=options.max_bytes), str(path), options)
 

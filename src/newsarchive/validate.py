@@ -26,7 +26,8 @@ from pathlib import Path
 from lxml import etree, isoschematron
 
 from newsarchive.errors import InputError, ValidationError
-from newsarchive.readers.tei import parse_xml
+from newsarchive.fsio import read_regular
+from newsarchive.readers.tei import MAX_BYTES, parse_xml
 
 SVRL_NS = {"svrl": "http://purl.oclc.org/dsdl/svrl"}
 TEI_ALL_ENV = "NEWSARCHIVE_TEI_ALL"
@@ -264,10 +265,10 @@ def validate_files(
     parsed: dict[str, tuple[Path, etree._ElementTree, list[bytes]]] = {}
     for source in files:
         label = str(source)
-        try:
-            data = Path(source).read_bytes()
-        except OSError as exc:
-            results[label] = [Problem(label, 0, 0, f"cannot read: {exc.strerror or exc}")]
+        try:  # regular files only, bounded: a FIFO or /dev/zero is refused, not read for ever
+            data = read_regular(source, MAX_BYTES)
+        except InputError as exc:
+            results[label] = [Problem(label, 0, 0, exc.cause)]
             continue
         tree = _parse_source(data, label)
         if isinstance(tree, Problem):
@@ -308,10 +309,7 @@ def validate_tei(
     else:
         path = Path(source)
         label = name or str(path)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"cannot read: {exc.strerror or exc}", str(path)) from exc
+        data = read_regular(path, MAX_BYTES)
     tree = _parse_source(data, label)
     if isinstance(tree, Problem):
         return [tree]

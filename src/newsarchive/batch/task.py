@@ -21,13 +21,12 @@ from typing import Any, Literal
 from newsarchive import __version__
 from newsarchive.batch.inputs import STDIN, STDIN_NAME, Input
 from newsarchive.errors import InputError, NewsarchiveError
-from newsarchive.fsio import atomic_write_many
+from newsarchive.fsio import atomic_write_many, read_regular
 from newsarchive.model import Article
 from newsarchive.options import Options, attaches_source
 from newsarchive.pipeline import (
     FORMATS,
     normalize_bytes,
-    normalize_file,
     normalize_warc_record,
     render_all,
 )
@@ -168,14 +167,7 @@ def _peak_rss_mb() -> float:
 
 
 def _read_input(path: Path, options: Options) -> bytes:
-    try:
-        if path.stat().st_size > options.max_bytes:
-            normalize_file(path, options)  # raises the size error, with its usual wording
-        return path.read_bytes()
-    except IsADirectoryError as exc:
-        raise InputError("is a folder, not a file", str(path)) from exc
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", str(path)) from exc
+    return read_regular(path, options.max_bytes)  # regular files only, bounded
 
 
 def _is_unchanged(task: Task, sha256: str) -> bool:

@@ -13,6 +13,7 @@ from pathlib import Path
 from charset_normalizer import from_bytes
 
 from newsarchive.errors import InputError
+from newsarchive.fsio import read_regular, too_large
 from newsarchive.model import Article, Block, Edit, Metadata
 
 # Signatures of binary formats scrapers commonly save by mistake.
@@ -119,10 +120,7 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
 def check_size(data: bytes, name: str, max_bytes: int | None) -> None:
     """The size guard every reader applies before decoding."""
     if max_bytes is not None and len(data) > max_bytes:
-        raise InputError(
-            f"file too large ({len(data):,} bytes > limit {max_bytes:,}; raise it with --max-size)",
-            name,
-        )
+        raise too_large(len(data), max_bytes, name)
 
 
 def read_text(data: bytes, name: str, *, max_bytes: int | None = None) -> Article:
@@ -150,18 +148,7 @@ def read_text(data: bytes, name: str, *, max_bytes: int | None = None) -> Articl
 
 
 def read_path(path: Path, *, max_bytes: int | None = None) -> Article:
-    try:
-        if max_bytes is not None and path.stat().st_size > max_bytes:
-            raise InputError(
-                f"file too large ({path.stat().st_size:,} bytes > limit {max_bytes:,}; "
-                "raise it with --max-size)",
-                str(path),
-            )
-        data = path.read_bytes()
-    except IsADirectoryError as exc:
-        raise InputError("is a directory (use -r to convert a folder)", str(path)) from exc
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", str(path)) from exc
+    data = read_regular(path, max_bytes)
     try:
         return read_text(data, str(path), max_bytes=max_bytes)
     except InputError as exc:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from newsarchive.errors import InputError
+from newsarchive.fsio import open_regular
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -98,7 +99,7 @@ def _read_payload(record, name: str, index: int, max_bytes: int | None) -> bytes
 def list_records(path: Path) -> list[Record]:
     """The HTML responses of an archive, without their payloads (offsets to seek to)."""
     try:
-        with path.open("rb") as stream:
+        with open_regular(path) as stream:
             return list(_iterate(stream, str(path), payloads=False, max_bytes=None))
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", str(path)) from exc
@@ -108,7 +109,7 @@ def read_record(path: Path, offset: int, index: int, max_bytes: int | None = Non
     """One record, found by seeking to its offset (each record of a .warc.gz is its own gzip
     member); an archive compressed as one stream is read from the start instead."""
     try:
-        with path.open("rb") as stream:
+        with open_regular(path) as stream:
             stream.seek(offset)
             try:
                 for record in _iterate(stream, str(path), payloads=True, max_bytes=max_bytes):
@@ -136,7 +137,7 @@ def iter_records_stream(
 
 def iter_records(path: Path, max_bytes: int | None = None) -> Iterator[Record]:
     try:
-        with path.open("rb") as stream:
+        with open_regular(path) as stream:
             yield from iter_records_stream(stream, str(path), max_bytes)
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", str(path)) from exc

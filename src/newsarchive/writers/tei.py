@@ -100,9 +100,18 @@ def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str
 
 
 def _date(parent: etree._Element, tag: str, value: str) -> etree._Element:
-    if _W3C_DATE.fullmatch(value):
+    if _W3C_DATE.fullmatch(value) and _real_date(value):  # 2022-02-30 stays text only
         return _sub(parent, tag, value, when=value)
     return _sub(parent, tag, value)
+
+
+def _real_date(value: str) -> bool:
+    year, month, day = ([*map(int, value.split("-")), 1, 1])[:3]
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 def han_count(text: str) -> int:

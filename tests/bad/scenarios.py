@@ -1,0 +1,349 @@
+"""Hostile scenarios that need more than one input file: options, special files, sidecars,
+state files, several runs, odd file names. Round two of the hostile-input work (issue 14).
+
+Each scenario builds a small tree in a scratch folder ``work/`` (inputs under ``in/``, the
+output folder ``out/``), runs the real CLI in a subprocess with a timeout, and is judged by
+:func:`judge`: no traceback, no hang, no partial file, nothing outside ``out/`` written,
+changed or deleted (except the files the scenario names in ``writes``), and the expected
+exit and message. Used by tests/test_hostile.py and scripts/hostile_report.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bad.corpus import SEED, leftovers
+
+ROOT = Path(__file__).resolve().parents[2]
+SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    what: str
+    setup: Callable[[Path], None]  # builds the tree under work/
+    runs: tuple[tuple[str, ...], ...]  # CLI argument lists; {w} is the work folder
+    expect: str  # "ok" (exit 0) or a substring of stderr of the last run (exit != 0)
+    check: Callable[[Path], str | None] | None = None  # a further check; returns a problem
+    writes: tuple[str, ...] = ()  # files outside out/ the scenario may write (relative)
+    timeout: float = 180
+    stdin: bytes | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    ok: bool
+    message: str  # the line that names the cause (or "converted")
+    crashed: bool = False
+    hung: bool = False
+    partial: int = 0
+    outside: list[str] = field(default_factory=list)  # files outside out/ written or deleted
+    problem: str = ""  # why the scenario failed its expectation
+
+
+def _seed_bytes(i: int = 0) -> bytes:
+    return SEEDS[i].read_bytes()
+
+
+def snapshot(work: Path) -> dict[str, str]:
+    """Every entry under ``work`` except ``out/``: regular files by content, others by kind
+    (a FIFO or a device is never read)."""
+    seen: dict[str, str] = {}
+    for folder, dirs, files in os.walk(work, followlinks=False):
+        rel_folder = Path(folder).relative_to(work)
+        if rel_folder.parts[:1] == ("out",):
+            dirs[:] = []
+            continue
+        for name in files + [d for d in dirs if (Path(folder) / d).is_symlink()]:
+            path = Path(folder) / name
+            rel = (rel_folder / name).as_posix()
+            info = path.lstat()
+            if stat.S_ISREG(info.st_mode):
+                seen[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+            elif stat.S_ISLNK(info.st_mode):
+                seen[rel] = "link:" + os.readlink(path)
+            else:
+                seen[rel] = f"mode:{stat.S_IFMT(info.st_mode)}"
+    return seen
+
+
+def run(work: Path, scenario: Scenario) -> tuple[list[subprocess.CompletedProcess[str]], bool]:
+    results = []
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "NO_COLOR": "1", **scenario.env}
+    for args in scenario.runs:
+        command = [sys.executable, "-m", "newsarchive", *(a.format(w=work) for a in args)]
+        process = subprocess.Popen(
+            command, cwd=work, env=env, stdin=subprocess.PIPE if scenario.stdin else None,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        )
+        try:
+            out, err = process.communicate(scenario.stdin, timeout=scenario.timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            out, err = process.communicate()
+            results.append(subprocess.CompletedProcess(command, -9, out.decode(), err.decode()))
+            return results, True
+        results.append(subprocess.CompletedProcess(
+            command, process.returncode, out.decode("utf-8", "replace"),
+            err.decode("utf-8", "replace"),
+        ))
+    return results, False
+
+
+def judge(work: Path, scenario: Scenario) -> Outcome:
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "in").mkdir(exist_ok=True)
+    (work / "outside.txt").write_text("a file outside the output folder\n", "utf-8")
+    scenario.setup(work)
+    before = snapshot(work)
+    results, hung = run(work, scenario)
+    after = snapshot(work)
+    allowed = set(scenario.writes)
+    outside = sorted(
+        rel for rel in set(before) | set(after)
+        if before.get(rel) != after.get(rel) and rel not in allowed
+    )
+    last = results[-1]
+    crashed = any("Traceback" in r.stderr or "internal error" in r.stderr for r in results)
+    lines = [ln for ln in last.stderr.splitlines() if ln.strip() and not ln.startswith(" ")]
+    message = next((ln for ln in lines if not ln.startswith(("converted", "failed:"))), "")
+    partial = len(leftovers(work / "out")) if (work / "out").is_dir() else 0
+    outcome = Outcome(True, "converted" if last.returncode == 0 else message, crashed, hung,
+                      partial, outside)
+    problems = []
+    if hung:
+        problems.append(f"no answer within {scenario.timeout:.0f} s")
+    if crashed:
+        problems.append("traceback or internal error")
+    if partial:
+        problems.append(f"{partial} partial file(s)")
+    if outside:
+        problems.append(f"outside out/: {', '.join(outside)}")
+    if not hung:
+        if scenario.expect == "ok" and last.returncode != 0:
+            problems.append(f"exit {last.returncode}: {message}")
+        elif scenario.expect != "ok":
+            if last.returncode == 0:
+                problems.append("exit 0, expected a refusal")
+            elif scenario.expect.lower() not in last.stderr.lower():
+                problems.append(f"expected {scenario.expect!r} in: {message}")
+    if scenario.check and not hung and not problems and (problem := scenario.check(work)):
+        problems.append(problem)
+    outcome.problem = "; ".join(problems)
+    outcome.ok = not problems
+    return outcome
+
+
+# --------------------------------------------------------------------------- set-ups
+
+
+def _files(**files: bytes | Callable[[], bytes]) -> Callable[[Path], None]:
+    """A set-up writing ``in/<name>`` files (``__`` in a keyword stands for ``.``)."""
+
+    def setup(work: Path) -> None:
+        for name, data in files.items():
+            path = work / "in" / name.replace("__", ".")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data() if callable(data) else data)
+
+    return setup
+
+
+def _with(*steps: Callable[[Path], None]) -> Callable[[Path], None]:
+    def setup(work: Path) -> None:
+        for step in steps:
+            step(work)
+
+    return setup
+
+
+def _fifo(rel: str) -> Callable[[Path], None]:
+    def setup(work: Path) -> None:
+        (work / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.mkfifo(work / rel)
+
+    return setup
+
+
+def _symlink(rel: str, target: str) -> Callable[[Path], None]:
+    def setup(work: Path) -> None:
+        (work / rel).parent.mkdir(parents=True, exist_ok=True)
+        (work / rel).symlink_to(target.format(w=work))
+
+    return setup
+
+
+def _exists(*rels: str) -> Callable[[Path], str | None]:
+    def check(work: Path) -> str | None:
+        missing = [rel for rel in rels if not (work / rel).exists()]
+        return f"missing: {', '.join(missing)}" if missing else None
+
+    return check
+
+
+def _contains(rel: str, *needles: str) -> Callable[[Path], str | None]:
+    def check(work: Path) -> str | None:
+        path = work / rel
+        if not path.exists():
+            return f"missing: {rel}"
+        text = path.read_text("utf-8", "replace")
+        absent = [n for n in needles if n not in text]
+        return f"{rel} lacks {absent}" if absent else None
+
+    return check
+
+
+def _checks(*checks: Callable[[Path], str | None]) -> Callable[[Path], str | None]:
+    def check(work: Path) -> str | None:
+        for one in checks:
+            if problem := one(work):
+                return problem
+        return None
+
+    return check
+
+
+def _sidecar(name: str, data: bytes) -> Callable[[Path], None]:
+    def setup(work: Path) -> None:
+        (work / "in" / "a.txt").write_bytes(_seed_bytes())
+        (work / name).write_bytes(data)
+
+    return setup
+
+
+TEI = ("convert", "--to", "tei", "-o", "{w}/out")
+A = "{w}/in/a.txt"
+
+# --------------------------------------------------------------------------- sidecars
+
+_SIDECARS: tuple[tuple[str, str, bytes, str], ...] = (
+    ("top-string.json", "JSON sidecar whose top level is a string", b'"a.txt"', "top level"),
+    ("top-number.json", "JSON sidecar whose top level is a number", b"42", "top level"),
+    ("top-null.json", "JSON sidecar that is null", b"null", "top level"),
+    ("row-string.json", "JSON sidecar row that is a string", b'{"a.txt": "title"}',
+     "table of fields"),
+    ("row-list.json", "JSON sidecar list holding numbers", b"[1, 2]", "entry 1"),
+    ("list-no-file.json", "JSON sidecar list entry without 'file'", b'[{"title": "x"}]',
+     "entry 1"),
+    ("gbk.csv", "CSV sidecar in GBK, not UTF-8", "file,title\na.txt,标题\n".encode("gbk"),
+     "not UTF-8"),
+    ("surrogate.json", "JSON sidecar with a \\ud800 escape", b'{"a.txt": {"title": "\\ud800"}}',
+     "surrogate"),
+    ("extra.csv", "CSV sidecar with more cells than columns", b"file,title\na.txt,T,extra\n",
+     "more cells"),
+    ("no-file.csv", "CSV sidecar without a file column", b"name,title\na.txt,T\n",
+     "'file' column"),
+    ("feb30.csv", "sidecar date 2022-02-30", b"file,date\na.txt,2022-02-30\n", "real date"),
+    ("month13.json", "sidecar date 2022-13-01", b'{"a.txt": {"date": "2022-13-01"}}',
+     "real date"),
+    ("word-date.json", "sidecar date in words", b'{"a.txt": {"date": "yesterday"}}',
+     "not a date"),
+    ("typo.json", "sidecar with an unknown field (titel)", b'{"a.txt": {"titel": "x"}}',
+     "unknown field"),
+    ("dotted.toml", "TOML sidecar with an unquoted file name [a.txt]", b'[a.txt]\ntitle = "x"\n',
+     "quote"),
+    ("bad.toml", "TOML sidecar that does not parse", b'["a.txt"\ntitle = \n', "malformed"),
+    ("nested.json", "JSON sidecar field holding an object", b'{"a.txt": {"title": {"x": 1}}}',
+     "nested"),
+    ("bool.json", "JSON sidecar field holding true", b'{"a.txt": {"title": true}}', "bool"),
+    ("bad.json", "JSON sidecar that does not parse", b'{"a.txt": ', "malformed"),
+    ("meta.yaml", "sidecar of an unknown type", b"a.txt: {}", "must be .csv"),
+)
+
+SCENARIOS: list[Scenario] = [
+    Scenario(f"sidecar-{name}", what, _sidecar(name, data),
+             ((*TEI, "--metadata", "{w}/" + name, A),), expect)
+    for name, what, data, expect in _SIDECARS
+]
+SCENARIOS += [
+    Scenario("sidecar-ok-list", "JSON sidecar list with an author list and a number page",
+             _sidecar("ok.json", b'[{"file": "a.txt", "authors": ["\xe5\xbc\xa0\xe4\xb8\x89", '
+                      b'"\xe6\x9d\x8e\xe5\x9b\x9b"], "page": 3, "date": "2022-02-28"}]'),
+             ((*TEI, "--metadata", "{w}/ok.json", A),), "ok",
+             _contains("out/a.tei.xml", "张三", "李四", 'when="2022-02-28"')),
+    Scenario("sidecar-fifo", "sidecar that is a FIFO",
+             _with(_sidecar("x", b""), _fifo("meta.csv")),
+             ((*TEI, "--metadata", "{w}/meta.csv", A),), "named pipe", timeout=60),
+    Scenario("sidecar-dev-zero", "sidecar that is a symlink to /dev/zero",
+             _with(_sidecar("x", b""), _symlink("meta.json", "/dev/zero")),
+             ((*TEI, "--metadata", "{w}/meta.json", A),), "character device", timeout=60),
+]
+
+# --------------------------------------------------------------------------- special files
+
+SCENARIOS += [
+    Scenario("fifo-in-folder", "a FIFO named .txt in the input folder (convert -r)",
+             _with(_files(good__txt=_seed_bytes), _fifo("in/pipe.txt")),
+             (("convert", "-r", "--to", "tei", "-o", "{w}/out", "{w}/in"),), "named pipe",
+             _exists("out/good.tei.xml"), timeout=60),
+    Scenario("fifo-given", "a FIFO given by name", _fifo("in/pipe.txt"),
+             ((*TEI, "{w}/in/pipe.txt"),), "named pipe", timeout=60),
+    Scenario("fifo-tei", "a FIFO named .tei.xml", _fifo("in/pipe.tei.xml"),
+             ((*TEI, "{w}/in/pipe.tei.xml"),), "named pipe", timeout=60),
+    Scenario("fifo-html", "a FIFO named .html", _fifo("in/pipe.html"),
+             ((*TEI, "{w}/in/pipe.html"),), "named pipe", timeout=60),
+    Scenario("fifo-warc", "a FIFO named .warc", _fifo("in/pipe.warc"),
+             ((*TEI, "{w}/in/pipe.warc"),), "named pipe", timeout=60),
+    Scenario("fifo-review", "a FIFO in the folder given to review",
+             _with(_files(good__txt=_seed_bytes), _fifo("in/pipe.txt")),
+             (("review", "-r", "-o", "{w}/out/review.html", "{w}/in"),), "named pipe",
+             _exists("out/review.html"), timeout=60),
+    Scenario("fifo-normalize", "normalize of a FIFO", _fifo("in/pipe.txt"),
+             (("normalize", "{w}/in/pipe.txt"),), "named pipe", timeout=60),
+    Scenario("dev-zero-link", "a symlink to /dev/zero named .txt (size reads 0)",
+             _symlink("in/zero.txt", "/dev/zero"), ((*TEI, "{w}/in/zero.txt"),),
+             "character device", timeout=60),
+    Scenario("dev-zero-link-folder", "a symlink to /dev/zero inside a folder (convert -r)",
+             _with(_files(good__txt=_seed_bytes), _symlink("in/zero.txt", "/dev/zero")),
+             (("convert", "-r", "--to", "tei", "-o", "{w}/out", "{w}/in"),),
+             "character device", _exists("out/good.tei.xml"), timeout=60),
+    Scenario("dev-urandom", "a symlink to /dev/urandom named .html",
+             _symlink("in/noise.html", "/dev/urandom"), ((*TEI, "{w}/in/noise.html"),),
+             "character device", timeout=60),
+    Scenario("validate-dev-zero", "validate /dev/zero", lambda w: None,
+             (("validate", "/dev/zero"),), "character device", timeout=60),
+    Scenario("validate-fifo", "validate a FIFO", _fifo("in/pipe.tei.xml"),
+             (("validate", "{w}/in/pipe.tei.xml"),), "named pipe", timeout=60),
+    Scenario("validate-goes-on", "validate: a missing file, then a valid one",
+             _files(), (("convert", "--to", "tei", "-o", "{w}/out", str(SEED)),
+                        ("validate", "{w}/in/missing.tei.xml", f"{{w}}/out/{SEED.stem}.tei.xml")),
+             "No such file", None),
+    Scenario("dir-named-txt", "a folder named a.txt given as a file", _files(**{"a.txt/x": b""}),
+             ((*TEI, "{w}/in/a.txt"),), "directory", timeout=60),
+    Scenario("tei-over-guard", "a TEI input over --max-size", _files(
+        big__tei__xml=lambda: b'<TEI xmlns="http://www.tei-c.org/ns/1.0">'
+        + b"<!-- x -->" * 120_000 + b"</TEI>"),
+        ((*TEI, "--max-size", "1", "{w}/in/big.tei.xml"),), "too large", timeout=60),
+    Scenario("stdin-over-guard", "1.2 MB on stdin over --max-size 1", _files(),
+             ((*TEI, "--max-size", "1", "-"),), "too large", timeout=60,
+             stdin=b"x" * 1_200_000),
+]
+
+
+def _named(scenarios: list[Scenario]) -> dict[str, Scenario]:
+    names = [s.name for s in scenarios]
+    assert len(names) == len(set(names)), "scenario names must be unique"
+    return {s.name: s for s in scenarios}
+
+
+BY_NAME = _named(SCENARIOS)
+
+
+def wait_for(predicate: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
