@@ -249,8 +249,6 @@ _SIDECARS: tuple[tuple[str, str, bytes, str], ...] = (
      "real date"),
     ("word-date.json", "sidecar date in words", b'{"a.txt": {"date": "yesterday"}}',
      "not a date"),
-    ("typo.json", "sidecar with an unknown field (titel)", b'{"a.txt": {"titel": "x"}}',
-     "unknown field"),
     ("dotted.toml", "TOML sidecar with an unquoted file name [a.txt]", b'[a.txt]\ntitle = "x"\n',
      "quote"),
     ("bad.toml", "TOML sidecar that does not parse", b'["a.txt"\ntitle = \n', "malformed"),
@@ -267,6 +265,10 @@ SCENARIOS: list[Scenario] = [
     for name, what, data, expect in _SIDECARS
 ]
 SCENARIOS += [
+    Scenario("sidecar-typo", "sidecar with an unknown field (titel): a warning",
+             _sidecar("typo.json", b'{"a.txt": {"titel": "x", "date": "2022-02-28"}}'),
+             ((*TEI, "--metadata", "{w}/typo.json", A),), "ok",
+             _contains("out/a.tei.xml", 'when="2022-02-28"')),
     Scenario("sidecar-ok-list", "JSON sidecar list with an author list and a number page",
              _sidecar("ok.json", b'[{"file": "a.txt", "authors": ["\xe5\xbc\xa0\xe4\xb8\x89", '
                       b'"\xe6\x9d\x8e\xe5\x9b\x9b"], "page": 3, "date": "2022-02-28"}]'),
@@ -319,8 +321,8 @@ SCENARIOS += [
              _files(), (("convert", "--to", "tei", "-o", "{w}/out", str(SEED)),
                         ("validate", "{w}/in/missing.tei.xml", f"{{w}}/out/{SEED.stem}.tei.xml")),
              "No such file", None),
-    Scenario("dir-named-txt", "a folder named a.txt given as a file", _files(**{"a.txt/x": b""}),
-             ((*TEI, "{w}/in/a.txt"),), "directory", timeout=60),
+    Scenario("dir-named-txt", "a folder named a.txt holding no input", _files(**{"a.txt/x": b""}),
+             ((*TEI, "{w}/in/a.txt"),), "no input files", timeout=60),
     Scenario("tei-over-guard", "a TEI input over --max-size", _files(
         big__tei__xml=lambda: b'<TEI xmlns="http://www.tei-c.org/ns/1.0">'
         + b"<!-- x -->" * 120_000 + b"</TEI>"),

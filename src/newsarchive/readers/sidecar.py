@@ -68,10 +68,10 @@ def _fields(name: str, row: Any, where: str) -> dict[str, str]:
         key = str(key).strip()
         if key in KEY_FIELDS:
             continue
-        if key not in TEXT_FIELDS and key not in LIST_FIELDS and not isinstance(raw, dict):
-            known = ", ".join((*TEXT_FIELDS, *LIST_FIELDS))
-            raise ValueError(f"{where}: unknown field {key!r} (known: {known})")
         value = _value(raw, f"{where}, {key}")
+        if key not in TEXT_FIELDS and key not in LIST_FIELDS:
+            fields[key] = value or ""  # config names it in a warning and drops it
+            continue
         if value is None or not value.strip():
             continue
         if any("\ud800" <= ch <= "\udfff" for ch in value):  # JSON "\ud800": not writable
