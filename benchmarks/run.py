@@ -1,25 +1,31 @@
-"""Throughput and memory benchmark of ``newsarchive convert`` (a script, not a test).
+"""Throughput and memory of ``newsarchive convert``, beside pandoc + LibreOffice (a script,
+not a test).
 
-    .venv/bin/python benchmarks/run.py              # 2,000 articles, memory at 1k and 10k
-    .venv/bin/python benchmarks/run.py --n 100 --mem 200 --peer-n 50   # a quick check
+    .venv/bin/python benchmarks/run.py                       # 100, 1,000, 5,000 articles
+    .venv/bin/python benchmarks/run.py --before main~5       # the same for an older commit too
+    .venv/bin/python benchmarks/run.py --sizes 100 --peer-sizes 100 --stage-n 100  # quick
 
-Builds a synthetic corpus from seeds/ (paragraphs permuted per copy, so no two inputs are
-the same file) and prints, with 1 and N workers:
+Builds synthetic corpora from seeds/ (paragraphs permuted per copy and a mark of its own,
+so no two inputs are the same file) and prints, in one run:
 
-* articles/s and MB/s (of input text) per stage: read+normalise, TEI+validate, DOCX, PDF;
-* end to end through the real batch code (all three editions, validation, writes, state);
-* peak RSS per worker after 1k and 10k articles (it must stay flat);
-* the peers on the same normalised texts: pandoc (markdown -> DOCX) and LibreOffice
-  headless (DOCX -> PDF, many files per call, private profile per instance), and OpenCC
-  alone as the floor of the script step.
+* per-stage time (ms per article) of read+normalise, TEI+validate, DOCX, PDF, in one
+  process over ``--stage-n`` articles;
+* start-up: one ``convert`` of a single seed input (process start, imports, warm-up);
+* end to end: the ``convert`` command a user runs (a fresh process, all three editions,
+  validation, atomic writes, state file), ``--jobs`` workers, at each of ``--sizes``
+  articles: wall seconds, articles/s, and the peak RSS of the process tree (``wait4``);
+* the peers on the same normalised texts at ``--peer-sizes``: pandoc (markdown -> DOCX,
+  one process per article, ``--jobs`` at a time) and LibreOffice headless (DOCX -> PDF,
+  200 files per call, one private profile per worker), their sum, and our ratio to it.
 
-Per-stage figures with N workers: every worker runs each stage over its share of the
-articles and times it; the stage's throughput is all articles / the slowest worker's time.
+With ``--before REV`` the code of that commit (``git archive`` of ``src/``) is measured in
+the same run on the same corpora, so before and after sit side by side on one noisy machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import random
@@ -28,15 +34,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
-
-from newsarchive.batch import BatchSettings, Input, Result, default_jobs, run_batch, warm_up
-from newsarchive.model import Article
-from newsarchive.options import Options
-from newsarchive.pipeline import normalize_file, render
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
@@ -50,13 +50,21 @@ PARAGRAPH = 60
 # --------------------------------------------------------------------------- corpus
 
 
-def make_corpus(folder: Path, articles: int, seed: int = 1) -> tuple[list[Path], int]:
-    """Files until they hold ``articles`` articles; returns (files, input bytes)."""
+def articles_per_seed() -> dict[Path, int]:
+    from newsarchive.pipeline import normalize_file
+
+    return {s: len(normalize_file(s)) for s in SEEDS}
+
+
+def make_corpus(
+    folder: Path, articles: int, per_seed: dict[Path, int], seed: int = 1
+) -> tuple[list[Path], int]:
+    """Files under ``folder`` (1,000 per subfolder) until they hold ``articles`` articles;
+    returns (files, articles)."""
     folder.mkdir(parents=True, exist_ok=True)
-    per_seed = {s: len(normalize_file(s)) for s in SEEDS}
     rng = random.Random(seed)
     files: list[Path] = []
-    count = size = i = 0
+    count = i = 0
     while count < articles:
         src = SEEDS[i % len(SEEDS)]
         lines = src.read_text(encoding="utf-8").split("\n")
@@ -69,83 +77,92 @@ def make_corpus(folder: Path, articles: int, seed: int = 1) -> tuple[list[Path],
             lines[slots[-1]] += f"（样本{i}）"
         path = folder / f"{i // 1000:03}" / f"{i:06}_{src.stem}.txt"
         path.parent.mkdir(exist_ok=True)
-        data = "\n".join(lines).encode("utf-8")
-        path.write_bytes(data)
+        path.write_bytes("\n".join(lines).encode("utf-8"))
         files.append(path)
-        size += len(data)
         count += per_seed[src]
         i += 1
-    return files, size
+    return files, count
 
 
-# --------------------------------------------------------------------------- stages
+# --------------------------------------------------------------------------- processes
 
 
-def _stage_worker(paths: list[str]) -> dict[str, Any]:
-    """Each stage over a share of the corpus, timed; runs in a worker process."""
+def measured(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int]:
+    """Run ``command``; (wall seconds, peak RSS MB of it and its waited-for children, rc)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT
+    )
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        print(f"  ! {command[0]} … exit {proc.returncode}: {err.decode()[-400:]}", file=sys.stderr)
+    return seconds, usage.ru_maxrss / 1024, proc.returncode
+
+
+def code_env(src: Path) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(src), "PYTHONHASHSEED": "0"}
+
+
+def convert(src: Path, inputs: list[str], out: Path, jobs: int) -> tuple[float, float]:
+    shutil.rmtree(out, ignore_errors=True)
+    command = [sys.executable, "-m", "newsarchive", "convert", *inputs, "-o", str(out)]
+    seconds, rss, rc = measured([*command, "--jobs", str(jobs), "--quiet"], code_env(src))
+    shutil.rmtree(out, ignore_errors=True)
+    return (seconds, rss) if rc in (0, 1) else (float("nan"), rss)
+
+
+def stage_times(src: Path, files: list[Path], work: Path) -> dict[str, float]:
+    """Seconds per stage over ``files``, in one fresh process running the code in ``src``."""
+    listing = work / "stage-files.txt"
+    listing.write_text("\n".join(map(str, files)), encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, __file__, "--stages-of", str(listing)],
+        env=code_env(src),
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    if proc.returncode:
+        print(f"  ! stages: {proc.stderr[-800:]}", file=sys.stderr)
+        return {}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _stages_of(listing: Path) -> None:
+    """(In a child process) every stage over the files in ``listing``, timed; JSON out."""
+    from newsarchive.options import Options
+    from newsarchive.pipeline import normalize_file, render
+
+    try:
+        from newsarchive.batch import warm_up
+    except ImportError:  # batch.py became a package in a later version
+        from newsarchive.batch.tasks import warm_up  # type: ignore[no-redef]
+
     options = Options()
     warm_up(options, FORMATS)
-    times = dict.fromkeys(STAGES, 0.0)
+    paths = [Path(p) for p in listing.read_text(encoding="utf-8").splitlines()]
+    times: dict[str, float] = dict.fromkeys(STAGES, 0.0)
     start = time.perf_counter()
-    articles: list[Article] = []
-    for p in paths:
-        articles.extend(normalize_file(Path(p), options))
+    articles = [a for p in paths for a in normalize_file(p, options)]
     times["read+normalise"] = time.perf_counter() - start
     for stage, fmt in (("TEI+validate", "tei"), ("DOCX", "docx"), ("PDF", "pdf")):
         start = time.perf_counter()
         for article in articles:
             render(article, fmt, options)
         times[stage] = time.perf_counter() - start
-    return {"times": times, "articles": len(articles)}
-
-
-def stage_rates(files: list[Path], workers: int) -> tuple[dict[str, float], int]:
-    """Per stage: seconds of the slowest worker; and the number of articles."""
-    shares = [[str(f) for f in files[k::workers]] for k in range(workers)]
-    if workers == 1:
-        results = [_stage_worker(shares[0])]
-    else:
-        with ProcessPoolExecutor(workers) as pool:
-            results = list(pool.map(_stage_worker, shares))
-    slowest = {s: max(r["times"][s] for r in results) for s in STAGES}
-    return slowest, sum(r["articles"] for r in results)
-
-
-# --------------------------------------------------------------------------- end to end
-
-
-def end_to_end(
-    files: list[Path], out: Path, jobs: int, checkpoints: tuple[int, ...] = ()
-) -> tuple[float, int, dict[int, dict[int, float]]]:
-    """The real batch path (--force, all editions). Returns (seconds, articles,
-    {checkpoint: {worker pid: peak RSS MB after that many articles}})."""
-    shutil.rmtree(out, ignore_errors=True)
-    root = files[0].parent.parent
-    inputs = [Input(str(f), f.parent.relative_to(root)) for f in files]
-    settings = BatchSettings(out, FORMATS, Options(), jobs=jobs, force=True, state=False)
-    peaks: dict[int, float] = {}
-    marks: dict[int, dict[int, float]] = {}
-    done = [0]
-    pending = sorted(checkpoints)
-
-    def seen(result: Result) -> None:
-        if result.error:
-            print(f"  ! {result.error}", file=sys.stderr)
-        done[0] += result.articles
-        peaks[result.worker] = max(peaks.get(result.worker, 0.0), result.peak_rss_mb)
-        while pending and done[0] >= pending[0]:
-            marks[pending.pop(0)] = dict(peaks)
-
-    summary = run_batch(inputs, settings, seen)
-    if pending:
-        marks[pending[-1]] = dict(peaks)
-    return summary.seconds, summary.articles, marks
+    times["articles"] = len(articles)
+    print(json.dumps(times))
 
 
 # --------------------------------------------------------------------------- peers
 
 
-def markdown(article: Article) -> str:
+def markdown(article: Any) -> str:
     md = article.metadata
     parts = [f"# {md.title}"] if md.title else []
     for block in article.blocks:
@@ -155,37 +172,33 @@ def markdown(article: Article) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def run_parallel(commands: list[list[str]], workers: int) -> float:
+def run_parallel(commands: list[list[str]], workers: int) -> tuple[float, float]:
+    """Wall seconds of all ``commands``, ``workers`` at a time; the largest peak RSS."""
     start = time.perf_counter()
     with ThreadPoolExecutor(workers) as pool:
-        for proc in pool.map(
-            lambda c: subprocess.run(c, capture_output=True, check=False), commands
-        ):
-            if proc.returncode:
-                print(f"  ! {proc.args[0]}: {proc.stderr.decode()[:200]}", file=sys.stderr)
-    return time.perf_counter() - start
+        results = list(pool.map(measured, commands))
+    return time.perf_counter() - start, max((r[1] for r in results), default=0.0)
 
 
-def peers(articles: list[Article], work: Path, workers: int) -> dict[str, float]:
-    """Seconds for pandoc (md -> DOCX) and LibreOffice (DOCX -> PDF) over ``articles``."""
-    times: dict[str, float] = {}
-    md_dir, docx_dir = work / "md", work / "docx"
-    md_dir.mkdir(parents=True)
-    docx_dir.mkdir()
-    for i, article in enumerate(articles):
-        (md_dir / f"{i:06}.md").write_text(markdown(article), encoding="utf-8")
+def peers(files: list[Path], work: Path, workers: int) -> dict[str, tuple[float, float]]:
+    """(seconds, peak RSS MB) of pandoc (md -> DOCX) and LibreOffice (DOCX -> PDF)."""
+    from newsarchive.options import Options
+    from newsarchive.pipeline import normalize_file
+
+    options = Options()
+    shutil.rmtree(work, ignore_errors=True)
+    md_dir, docx_dir, pdf_dir = work / "md", work / "docx", work / "pdf"
+    for d in (md_dir, docx_dir, pdf_dir):
+        d.mkdir(parents=True)
+    n = 0
+    for f in files:
+        for article in normalize_file(f, options):
+            (md_dir / f"{n:06}.md").write_text(markdown(article), encoding="utf-8")
+            n += 1
+    times: dict[str, tuple[float, float]] = {}
     if shutil.which("pandoc"):
         cmds = [
-            [
-                "pandoc",
-                "-f",
-                "markdown",
-                "-t",
-                "docx",
-                "-o",
-                str(docx_dir / f"{p.stem}.docx"),
-                str(p),
-            ]
+            ["pandoc", "-f", "markdown", "-t", "docx", "-o", str(docx_dir / f"{p.stem}.docx"), str(p)]
             for p in sorted(md_dir.iterdir())
         ]
         times["pandoc"] = run_parallel(cmds, workers)
@@ -206,32 +219,24 @@ def peers(articles: list[Article], work: Path, workers: int) -> dict[str, float]
                 *map(str, batch),
             ]
 
-        # First start of a profile creates it (seconds): not what is being measured.
+        # The first start of a profile creates it (seconds): not what is being measured.
         run_parallel([call(k, docx[:1], work / "warm") for k in range(workers)], workers)
         chunk = 200
         batches = [docx[i : i + chunk] for i in range(0, len(docx), chunk)]
-        cmds = [call(i % workers, b, work / "pdf") for i, b in enumerate(batches)]
-        # One instance per profile at a time: LibreOffice locks its profile.
-        groups = [[c for i, c in enumerate(cmds) if i % workers == k] for k in range(workers)]
+        groups = [
+            [call(k, b, pdf_dir) for i, b in enumerate(batches) if i % workers == k]
+            for k in range(workers)
+        ]
         start = time.perf_counter()
+        # One instance per profile at a time: LibreOffice locks its profile.
         with ThreadPoolExecutor(workers) as pool:
-            list(pool.map(lambda g: [subprocess.run(c, capture_output=True) for c in g], groups))
-        times["libreoffice"] = time.perf_counter() - start
-        made = len(list((work / "pdf").glob("*.pdf")))
+            rss = list(pool.map(lambda g: max((measured(c)[1] for c in g), default=0.0), groups))
+        times["libreoffice"] = (time.perf_counter() - start, max(rss))
+        made = len(list(pdf_dir.glob("*.pdf")))
         if made != len(docx):
             print(f"  ! LibreOffice made {made} PDFs of {len(docx)}", file=sys.stderr)
+    shutil.rmtree(work, ignore_errors=True)
     return times
-
-
-def opencc_floor(articles: list[Article]) -> float:
-    from newsarchive.normalize.script import converter
-
-    texts = [a.plain_text() for a in articles]
-    convert = converter("t2s").convert
-    start = time.perf_counter()
-    for text in texts:
-        convert(text)
-    return time.perf_counter() - start
 
 
 # --------------------------------------------------------------------------- report
@@ -246,135 +251,125 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    mem = ""
-    try:
-        import psutil
-
-        mem = f", {psutil.virtual_memory().total / 2**30:.0f} GiB RAM"
-    except ImportError:
-        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return (
-        f"{os.cpu_count()} CPUs (nproc {default_jobs()}), {model}{mem}; "
-        f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
+        f"{os.cpu_count()} CPUs ({len(os.sched_getaffinity(0))} usable), {model}, "
+        f"{mem:.0f} GiB RAM; Python {platform.python_version()}, {platform.system()} "
+        f"{platform.release()}; load average {load}"
     )
 
 
-def row(name: str, articles: int, mb: float, *secs: float | None) -> str:
-    cells = [f"{name:<34}"]
-    for s in secs:
-        if s is None or s <= 0:
-            cells.append(f"{'-':>10} {'-':>8}")
-        else:
-            cells.append(f"{articles / s:>10.1f} {mb / s:>8.2f}")
-    return " ".join(cells)
+def say(message: str) -> None:
+    print(f"… {message}", file=sys.stderr, flush=True)
 
 
-def timed(label: str, fn: Callable[[], Any]) -> Any:
-    print(f"… {label}", file=sys.stderr, flush=True)
-    return fn()
+def export_src(rev: str, work: Path) -> Path:
+    """``src/`` of commit ``rev`` in a folder of its own."""
+    dest = work / f"src-{rev.replace('/', '_')}"
+    dest.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", rev, "src"], capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return dest / "src"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=2000, help="articles in the corpus")
-    parser.add_argument("--jobs", type=int, default=default_jobs(), help="N workers")
-    parser.add_argument(
-        "--mem",
-        default="1000,10000",
-        help="article counts at which to read peak RSS per worker ('' = skip)",
-    )
-    parser.add_argument(
-        "--peer-n",
-        type=int,
-        default=500,
-        help="articles for the peers: the first of the same normalised texts (LibreOffice is "
-        "slow; 0 = all)",
-    )
+    parser.add_argument("--sizes", default="100,1000,5000", help="articles per end-to-end run")
+    parser.add_argument("--peer-sizes", default="100,1000", help="articles for the peers")
+    parser.add_argument("--stage-n", type=int, default=1000, help="articles for per-stage times")
+    parser.add_argument("--jobs", type=int, default=1, help="workers (ours and the peers')")
+    parser.add_argument("--before", metavar="REV", help="also measure this commit's code")
     parser.add_argument("--work", type=Path, help="work folder (default: a temporary one)")
+    parser.add_argument("--stages-of", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    n_jobs = max(1, args.jobs)
+    if args.stages_of:
+        _stages_of(args.stages_of)
+        return
+    sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
+    peer_sizes = [int(x) for x in args.peer_sizes.split(",") if x.strip()]
+    jobs = max(1, args.jobs)
     work = args.work or Path(tempfile.mkdtemp(prefix="newsarchive-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    versions: dict[str, Path] = {}
+    if args.before:
+        versions[f"before ({args.before})"] = export_src(args.before, work)
+    head = subprocess.run(
+        ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    versions[f"this checkout ({head})"] = ROOT / "src"
+    per_seed = articles_per_seed()
+    corpora: dict[int, tuple[list[Path], int]] = {}
+    for n in sorted({*sizes, *peer_sizes, args.stage_n}):
+        say(f"corpus of {n} articles")
+        corpora[n] = make_corpus(work / f"corpus-{n}", n, per_seed)
+
+    results: dict[str, dict[str, Any]] = {}
     try:
-        files, size = timed(
-            f"corpus of {args.n} articles", lambda: make_corpus(work / "corpus", args.n)
-        )
-        mb = size / 1e6
-        stage1, n_art = timed("stages, 1 worker", lambda: stage_rates(files, 1))
-        stageN, _ = timed(f"stages, {n_jobs} workers", lambda: stage_rates(files, n_jobs))
-        e2e1, a1, _ = timed("end to end, 1 worker", lambda: end_to_end(files, work / "o1", 1))
-        e2eN, aN, _ = timed(
-            f"end to end, {n_jobs} workers", lambda: end_to_end(files, work / "oN", n_jobs)
-        )
-
-        # Peers on the same normalised texts.
-        options = Options()
-        articles = [a for f in files for a in normalize_file(f, options)]
-        peer_arts = articles[: args.peer_n] if args.peer_n else articles
-        peer_mb = mb * len(peer_arts) / len(articles)
-        peer = timed(
-            f"peers on {len(peer_arts)} articles, {n_jobs} parallel",
-            lambda: peers(peer_arts, work / "peers", n_jobs),
-        )
-        floor = opencc_floor(articles)
-
-        marks: dict[int, dict[int, float]] = {}
-        checkpoints = tuple(int(x) for x in args.mem.split(",") if x.strip())
-        if checkpoints:
-            mem_files, _ = timed(
-                f"memory corpus of {max(checkpoints)} articles",
-                lambda: make_corpus(work / "mem", max(checkpoints), seed=2),
-            )
-            _, _, marks = timed(
-                f"memory run, {n_jobs} workers",
-                lambda: end_to_end(mem_files, work / "om", n_jobs, checkpoints),
-            )
-            shutil.rmtree(work / "om", ignore_errors=True)
+        for label, src in versions.items():
+            res: dict[str, Any] = results.setdefault(label, {})
+            say(f"{label}: stages over {args.stage_n} articles")
+            res["stages"] = stage_times(src, corpora[args.stage_n][0], work)
+            say(f"{label}: start-up")
+            res["startup"] = convert(src, [str(SEEDS[0])], work / "out", 1)
+            for n in sizes:
+                say(f"{label}: convert {n} articles, {jobs} worker(s)")
+                folder = corpora[n][0][0].parent.parent
+                res[n] = convert(src, [str(folder), "-r"], work / "out", jobs)
+        peer: dict[int, dict[str, tuple[float, float]]] = {}
+        for n in peer_sizes:
+            say(f"peers on {n} articles, {jobs} at a time")
+            peer[n] = peers(corpora[n][0], work / "peers", jobs)
     finally:
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
 
-    avg_kb = size / len(files) / 1000
     print(f"machine: {machine()}")
-    print(
-        f"corpus: {len(files)} inputs, {n_art} articles, {mb:.1f} MB of text "
-        f"({avg_kb:.1f} kB per input); N = {n_jobs} workers"
-    )
+    print(f"workers: {jobs}; corpora: copies of seeds/ ({len(SEEDS)} inputs, " "6 articles)")
     print()
-    head = f"{'stage':<34} {'1 worker':>10} {'':>8} {f'{n_jobs} workers':>10} {'':>8}"
-    print(head)
-    print(f"{'':<34} {'art/s':>10} {'MB/s':>8} {'art/s':>10} {'MB/s':>8}")
+    print(f"per stage, one process, {args.stage_n} articles (ms per article):")
+    print(f"  {'stage':<16}" + "".join(f"{label:>32}" for label in results))
     for stage in STAGES:
-        print(row(stage, n_art, mb, stage1[stage], stageN[stage]))
-    print(row("sum of stages", n_art, mb, sum(stage1.values()), sum(stageN.values())))
-    print(row("end to end (3 editions, validated)", a1, mb, e2e1, e2eN))
-    print(row("OpenCC t2s alone (script floor)", n_art, mb, floor, None))
-    p_n = len(peer_arts)
-    if "pandoc" in peer:
-        print(row("pandoc md->DOCX", p_n, peer_mb, None, peer["pandoc"]))
-    if "libreoffice" in peer:
-        print(row("LibreOffice DOCX->PDF", p_n, peer_mb, None, peer["libreoffice"]))
-    if "pandoc" in peer and "libreoffice" in peer:
-        both = peer["pandoc"] + peer["libreoffice"]
-        print(row("pandoc + LibreOffice (DOCX+PDF)", p_n, peer_mb, None, both))
-        ours = aN / e2eN
-        theirs = p_n / both
-        print()
-        print(
-            f"ours end to end ({n_jobs} workers, TEI+DOCX+PDF/A+validation) vs pandoc + "
-            f"LibreOffice (DOCX+PDF only): {ours:.1f} / {theirs:.1f} art/s = "
-            f"{ours / theirs:.2f}x"
-        )
-    print(
-        f"per worker, end to end: {a1 / e2e1:.1f} art/s with 1 worker, "
-        f"{aN / e2eN / n_jobs:.1f} art/s each with {n_jobs}"
-    )
-    if marks:
-        print()
-        print(f"peak RSS per worker (MB), end to end with {n_jobs} workers, after N articles:")
-        for mark, peaks in sorted(marks.items()):
-            values = ", ".join(f"{v:.0f}" for _, v in sorted(peaks.items()))
-            print(f"  {mark:>6}: {values}  (max {max(peaks.values()):.0f})")
+        cells = []
+        for res in results.values():
+            st = res["stages"]
+            cells.append(f"{1000 * st[stage] / st['articles']:>32.1f}" if st else f"{'-':>32}")
+        print(f"  {stage:<16}" + "".join(cells))
+    print()
+    print("start-up (convert of one seed input, fresh process):")
+    for label, res in results.items():
+        secs, rss = res["startup"]
+        print(f"  {label:<40} {secs:6.2f} s  {rss:6.0f} MB")
+    print()
+    print("end to end (`newsarchive convert -r`, TEI + DOCX + PDF/A, validated, process start):")
+    print(f"  {'':<40} {'articles':>8} {'seconds':>9} {'art/s':>8} {'peak RSS':>9}")
+    ours: dict[int, float] = {}
+    for label, res in results.items():
+        for n in sizes:
+            secs, rss = res[n]
+            count = corpora[n][1]
+            ours[n] = count / secs
+            print(f"  {label:<40} {count:>8} {secs:>9.1f} {count / secs:>8.1f} {rss:>6.0f} MB")
+    for n in peer_sizes:
+        count = corpora[n][1]
+        both = 0.0
+        rss_max = 0.0
+        for name in ("pandoc", "libreoffice"):
+            if name in peer[n]:
+                secs, rss = peer[n][name]
+                both += secs
+                rss_max = max(rss_max, rss)
+                print(f"  {name:<40} {count:>8} {secs:>9.1f} {count / secs:>8.1f} {rss:>6.0f} MB")
+        if len(peer[n]) == 2:
+            rate = count / both
+            ratio = f"  ours/peers {ours[n] / rate:.1f}x" if n in ours else ""
+            label = "pandoc + LibreOffice (DOCX + PDF)"
+            print(f"  {label:<40} {count:>8} {both:>9.1f} {rate:>8.1f} {rss_max:>6.0f} MB{ratio}")
 
 
 if __name__ == "__main__":
