@@ -198,7 +198,8 @@ def peers(files: list[Path], work: Path, workers: int) -> dict[str, tuple[float,
     times: dict[str, tuple[float, float]] = {}
     if shutil.which("pandoc"):
         cmds = [
-            ["pandoc", "-f", "markdown", "-t", "docx", "-o", str(docx_dir / f"{p.stem}.docx"), str(p)]
+            ["pandoc", "-f", "markdown", "-t", "docx", "-o", str(docx_dir / f"{p.stem}.docx"),
+             str(p)]
             for p in sorted(md_dir.iterdir())
         ]
         times["pandoc"] = run_parallel(cmds, workers)

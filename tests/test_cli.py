@@ -107,6 +107,8 @@ def test_convert_review_page_and_size_guard(tmp_path: Path) -> None:
               str(out), str(SEED_004), str(big))
     assert run.returncode == 1
     assert f"{big}: file too large" in run.stderr.decode()
-    html = page.read_text("utf-8")
+    index = page.read_text("utf-8")
+    html = "".join(p.read_text("utf-8") for p in (tmp_path / "review-pages").iterdir())
     assert "实施“新兴甯州”行动" in html and "宏伟蓝图" not in html
+    assert "review-pages/00001-004_7463d6c868df6b1f.html#" in index
     assert (out / "004_7463d6c868df6b1f.tei.xml").exists()

@@ -7,14 +7,13 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from lxml import html as lxml_html
 
 from newsarchive.model import Article
-from newsarchive.review import article_view, edit_kind, render_review, review_inputs
+from newsarchive.review import article_view, edit_kind, pages_dir, write_review
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
@@ -27,19 +26,23 @@ HOSTILE = (
 
 @pytest.fixture(scope="session")
 def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    """All seeds (plus one hostile input and one unreadable one) rendered into one page."""
+    """All seeds (plus one hostile input and one unreadable one) reviewed: an index page and
+    one page per input."""
     folder = tmp_path_factory.mktemp("review")
     hostile = folder / "zz_hostile.txt"
     hostile.write_text(HOSTILE, "utf-8")
     broken = folder / "zz_binary.txt"
     broken.write_bytes(b"%PDF-1.4 not an article")
-    started = time.perf_counter()
-    done, failures = review_inputs([*map(str, SEEDS), str(hostile), str(broken)])
-    page = render_review(done, failures)
-    elapsed = time.perf_counter() - started
-    path = folder / "review.html"
-    path.write_text(page, "utf-8")
-    return {"path": path, "html": page, "seconds": elapsed, "done": done, "failures": failures}
+    index = folder / "out" / "review.html"
+    written = write_review([*map(str, SEEDS), str(hostile), str(broken)], index)
+    pages = sorted(pages_dir(index).iterdir())
+    return {
+        "path": index,
+        "html": index.read_text("utf-8"),
+        "pages": pages,
+        "page_html": [p.read_text("utf-8") for p in pages],
+        "written": written,
+    }
 
 
 def _chromium(args: list[str], profile: Path) -> subprocess.CompletedProcess[str]:
@@ -65,26 +68,42 @@ def _chromium(args: list[str], profile: Path) -> subprocess.CompletedProcess[str
 def browser(
     report: dict[str, object], tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, object]:
-    """Open the page once to dump the rendered DOM and once for a screenshot."""
+    """Open the index and every page in Chromium to dump the rendered DOM; a screenshot of
+    the index."""
     if not Path(CHROMIUM).exists():
         pytest.skip("chromium is not installed")
-    path = report["path"]
-    assert isinstance(path, Path)
+    path, pages = report["path"], report["pages"]
+    assert isinstance(path, Path) and isinstance(pages, list)
     profile = tmp_path_factory.mktemp("chromium-profile")
-    dumped = _chromium(["--dump-dom", path.as_uri()], profile)
-    assert dumped.returncode == 0, dumped.stderr[-2000:]
+    doms = {}
+    for page in [path, *pages]:
+        dumped = _chromium(["--dump-dom", page.as_uri()], profile)
+        assert dumped.returncode == 0, dumped.stderr[-2000:]
+        doms[page] = lxml_html.fromstring(dumped.stdout)
     shot = path.with_suffix(".png")
     taken = _chromium([f"--screenshot={shot}", "--window-size=1400,2000", path.as_uri()], profile)
     assert taken.returncode == 0, taken.stderr[-2000:]
-    return {"dom": lxml_html.fromstring(dumped.stdout), "screenshot": shot}
+    return {
+        "dom": doms.pop(path),
+        "pages": doms,
+        "screenshot": shot,
+    }
 
 
-def _article(dom: lxml_html.HtmlElement, stem: str, story: int = 1) -> lxml_html.HtmlElement:
-    found = dom.xpath(
-        f'//article[contains(@id, "-{stem}") and substring(@id, '
-        f'string-length(@id) - string-length("-{story}") + 1) = "-{story}"]'
-    )
-    assert len(found) == 1, (stem, story, [a.get("id") for a in dom.xpath("//article")])
+def _article(browser: dict[str, object], stem: str, story: int = 1) -> lxml_html.HtmlElement:
+    """The article of input ``stem`` (story ``story``), from whichever page holds it."""
+    pages = browser["pages"]
+    assert isinstance(pages, dict)
+    found = [
+        a
+        for dom in pages.values()
+        for a in dom.xpath(
+            f'//article[contains(@id, "-{stem}") and substring(@id, '
+            f'string-length(@id) - string-length("-{story}") + 1) = "-{story}"]'
+        )
+    ]
+    every = [a.get("id") for dom in pages.values() for a in dom.xpath("//article")]
+    assert len(found) == 1, (stem, story, every)
     return found[0]
 
 
@@ -100,7 +119,7 @@ def _texts(nodes: list[lxml_html.HtmlElement]) -> list[str]:
 
 
 def test_chrome_removed_with_rule_id(browser: dict[str, object]) -> None:
-    art = _article(browser["dom"], "001_7cc6b842f5fc215c")  # type: ignore[arg-type]
+    art = _article(browser, "001_7cc6b842f5fc215c")
     struck = art.xpath(f".//div[{_has_class('line')} and {_has_class('chrome')}]")
     assert len(struck) >= 10
     text = "\n".join(_texts(struck))
@@ -113,14 +132,14 @@ def test_chrome_removed_with_rule_id(browser: dict[str, object]) -> None:
 
 @pytest.mark.parametrize(("stem", "story", "minimum"), [("003_", 1, 5), ("004_", 1, 8)])
 def test_join_marks(browser: dict[str, object], stem: str, story: int, minimum: int) -> None:
-    art = _article(browser["dom"], stem, story)  # type: ignore[arg-type]
+    art = _article(browser, stem, story)
     marks = art.xpath(f'.//td[@class="out"]//span[{_has_class("jm")}]')
     assert len(marks) >= minimum
     assert all(m.text_content().startswith("↩") and m.get("title") for m in marks)
 
 
 def test_lifted_caption(browser: dict[str, object]) -> None:
-    art = _article(browser["dom"], "003_", 1)  # type: ignore[arg-type]
+    art = _article(browser, "003_", 1)
     row = art.xpath('.//tr[contains(@id, "-L21")]')[0]
     blocks = row.xpath(f".//div[{_has_class('block')}]")
     assert [b.get("class").split()[1] for b in blocks] == ["k-paragraph", "k-figure"]
@@ -130,22 +149,21 @@ def test_lifted_caption(browser: dict[str, object]) -> None:
 
 
 def test_credits_moved_into_metadata(browser: dict[str, object]) -> None:
-    dom = browser["dom"]
-    art = _article(dom, "000_")  # type: ignore[arg-type]
+    art = _article(browser, "000_")
     lines = _texts(art.xpath(f".//div[{_has_class('line')} and {_has_class('credit')}]"))
     assert any("责任编辑:金艳" in t for t in lines)
     trailing = _texts(art.xpath(f".//span[{_has_class('t')}]/span[{_has_class('credit')}]"))
     assert "(韩慧林)" in trailing  # struck inside the kept closing paragraph
     meta = {r[0]: r for r in _meta(art)}
     assert meta["authors"][1] == "韩慧林" and meta["authors"][2] == "text"
-    art = _article(dom, "001_")  # type: ignore[arg-type]
+    art = _article(browser, "001_")
     assert "摄/汪新" in _texts(
         art.xpath(f".//span[{_has_class('t')}]/span[{_has_class('credit')}]")
     )
     meta = {r[0]: r for r in _meta(art)}
     assert "王静" in meta["authors"][1] and meta["authors"][3] == "L124"
     # Traditional source with glosses inside: the Simplified credit is still found in place.
-    art = _article(dom, "002_")  # type: ignore[arg-type]
+    art = _article(browser, "002_")
     struck = art.xpath(f".//span[{_has_class('t')}]/span[{_has_class('credit')}]")
     assert "".join(_texts(struck)).startswith("(作者系中共遂寧市安居區(qū)委書記)")
 
@@ -158,16 +176,16 @@ def _meta(art: lxml_html.HtmlElement) -> list[list[str]]:
 
 
 def test_metadata_sources(browser: dict[str, object]) -> None:
-    meta = {r[0]: r for r in _meta(_article(browser["dom"], "001_"))}  # type: ignore[arg-type]
+    meta = {r[0]: r for r in _meta(_article(browser, "001_"))}
     assert meta["newspaper"][1:] == ["重庆日报", "chrome", "L7"]
     assert meta["date"][1:] == ["2022-10-20", "chrome", "L10"]
     assert meta["title"][2] == "text" and meta["language"][2] == "derived"
-    meta = {r[0]: r for r in _meta(_article(browser["dom"], "002_"))}  # type: ignore[arg-type]
+    meta = {r[0]: r for r in _meta(_article(browser, "002_"))}
     assert meta["title"][2] == "derived" and meta["title_supplied"][1] == "True"
 
 
 def test_opencc_conversion_with_original_in_tooltip(browser: dict[str, object]) -> None:
-    art = _article(browser["dom"], "002_")  # type: ignore[arg-type]
+    art = _article(browser, "002_")
     marks = art.xpath(f'.//td[@class="out"]//span[{_has_class("opencc")}]')
     assert len(marks) > 50
     tips = {m.text_content(): m.get("title") for m in marks}
@@ -176,7 +194,7 @@ def test_opencc_conversion_with_original_in_tooltip(browser: dict[str, object]) 
 
 
 def test_punctuation_char_level(browser: dict[str, object]) -> None:
-    art = _article(browser["dom"], "000_")  # type: ignore[arg-type]
+    art = _article(browser, "000_")
     marks = art.xpath(f'.//td[@class="out"]//span[{_has_class("punct")}]')
     assert len(marks) > 100
     first = marks[0]
@@ -184,38 +202,67 @@ def test_punctuation_char_level(browser: dict[str, object]) -> None:
 
 
 def test_pinyin_glosses(browser: dict[str, object]) -> None:
-    art = _article(browser["dom"], "002_")  # type: ignore[arg-type]
+    art = _article(browser, "002_")
     glosses = _texts(art.xpath(f'.//td[@class="src"]//span[{_has_class("pinyin")}]'))
     assert "(bào)" in glosses and len(glosses) > 50
     assert "bào" not in "".join(_texts(art.xpath('.//td[@class="out"]')))
 
 
-def test_doubtful_flag(browser: dict[str, object]) -> None:
+def test_doubtful_flag(browser: dict[str, object], report: dict[str, object]) -> None:
     dom = browser["dom"]
-    art = _article(dom, "003_", 1)  # type: ignore[arg-type]
+    art = _article(browser, "003_", 1)
     rows = art.xpath('.//tr[contains(@class, "doubtful-row")]')
     assert len(rows) == 1 and rows[0].get("id").endswith("-L29")
     assert rows[0].xpath(f".//span[{_has_class('jm')} and {_has_class('doubtful')}]")
-    # The overview lists flagged articles first, linking to the row to check.
+    # The index lists flagged articles first, linking to the row to check on its page.
     first = dom.xpath('//table[@class="batch"]/tbody/tr')[0]
     assert "flagged" in first.get("class")
-    assert first.xpath(f'.//a[@href="#{rows[0].get("id")}"]')
-    assert art.get("id") in [a.get("href")[1:] for a in first.xpath(".//a")]
+    page = next(p for p in report["pages"] if "-003_" in p.name)  # type: ignore[attr-defined]
+    assert first.xpath(f'.//a[@href="review-pages/{page.name}#{rows[0].get("id")}"]')
+    assert f"review-pages/{page.name}#{art.get('id')}" in first.xpath(".//a/@href")
+
+
+def _target(index: Path, href: str) -> tuple[Path, str]:
+    page, _, fragment = href.partition("#")
+    return (index.parent / page).resolve(), fragment
 
 
 def test_counts_legend_and_overview(browser: dict[str, object], report: dict[str, object]) -> None:
     dom = browser["dom"]
+    pages = browser["pages"]
+    assert isinstance(pages, dict)
     legend = " ".join(_texts(dom.xpath('//section[@class="legend"]//li')))
     for label in ("chrome removed", "lines joined", "OpenCC converted", "check this"):
         assert label in legend
     links = dom.xpath('//table[@class="batch"]/tbody/tr/td[2]/a/@href')
-    assert sorted(links) == sorted("#" + a.get("id") for a in dom.xpath("//article"))
+    index = report["path"]
+    assert isinstance(index, Path)
+    shown = {(page.resolve(), a.get("id")) for page, d in pages.items() for a in d.xpath("//article")}
+    assert sorted(_target(index, link) for link in links) == sorted(shown)
     assert len(links) == 7  # six seed articles (003 is two stories) + the hostile one
-    art = _article(dom, "004_")
+    assert len(pages) == 6  # one page per readable input: 003's two stories share one
+    art = _article(browser, "004_")
     chips = _texts(art.xpath('./p[@class="counts"]/span'))
     assert "lines joined 8" in chips
     failures = " ".join(_texts(dom.xpath('//div[@class="failures"]//li')))
     assert "zz_binary.txt" in failures and "binary file" in failures
+
+
+def test_every_link_lands(browser: dict[str, object], report: dict[str, object]) -> None:
+    """Every link of the index and of the pages opens an element of a page of this review
+    (as Chromium rendered it), and every page links back to the index."""
+    index = report["path"]
+    pages = browser["pages"]
+    assert isinstance(index, Path) and isinstance(pages, dict)
+    doms = {index.resolve(): browser["dom"], **{p.resolve(): d for p, d in pages.items()}}
+    for where, dom in doms.items():
+        for href in dom.xpath("//a/@href"):
+            page, fragment = _target(where, href) if not href.startswith("#") else (where, href[1:])
+            assert page in doms, (where.name, href)
+            if fragment:
+                assert doms[page].xpath(f'//*[@id="{fragment}"]'), (where.name, href)
+        if where != index.resolve():
+            assert any(_target(where, h)[0] == index.resolve() for h in dom.xpath("//a/@href"))
 
 
 def test_screenshot(browser: dict[str, object]) -> None:
@@ -237,27 +284,35 @@ def test_screenshot(browser: dict[str, object]) -> None:
 def test_valid_html5(report: dict[str, object]) -> None:
     import html5lib
 
-    parser = html5lib.HTMLParser(strict=True)
-    parser.parse(report["html"])  # raises on the first parse error
-    assert not parser.errors
+    for page in [report["html"], *report["page_html"]]:  # type: ignore[misc]
+        parser = html5lib.HTMLParser(strict=True)
+        parser.parse(page)  # raises on the first parse error
+        assert not parser.errors
 
 
 def test_no_network_no_script(report: dict[str, object]) -> None:
-    page = str(report["html"])
-    refs = re.findall(r'(?:src|href)\s*=\s*"([^"]*)"', page) + re.findall(r"url\(([^)]*)\)", page)
-    assert not [r for r in refs if re.match(r"\s*['\"]?(?:https?:)?//", r)]
-    assert all(r.startswith("#") for r in re.findall(r'href="([^"]*)"', page))
-    assert "@import" not in page and "@font-face" not in page
-    for tag in ("<script", "<link", "<img", "<iframe", "<object"):
-        assert tag not in page.lower()
+    index = report["path"]
+    assert isinstance(index, Path)
+    for page in [report["html"], *report["page_html"]]:  # type: ignore[misc]
+        refs = re.findall(r'(?:src|href)\s*=\s*"([^"]*)"', page)
+        refs += re.findall(r"url\(([^)]*)\)", page)
+        assert not [r for r in refs if re.match(r"\s*['\"]?(?:[a-z]+:|//)", r)]
+        # Links are relative, within the review: the index and its pages folder.
+        for href in re.findall(r'href="([^"]*)"', page):
+            assert re.fullmatch(r"#.*|review-pages/[^/]+\.html(#.*)?|\.\./review\.html", href)
+        assert "@import" not in page and "@font-face" not in page
+        for tag in ("<script", "<link", "<img", "<iframe", "<object"):
+            assert tag not in page.lower()
 
 
 def test_scraped_markup_is_escaped(browser: dict[str, object], report: dict[str, object]) -> None:
-    page = str(report["html"])
+    page = next(h for h in report["page_html"] if "zz_hostile" in h)  # type: ignore[attr-defined]
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
-    dom = browser["dom"]
-    assert not dom.xpath("//script|//img|//body//b[not(ancestor::li)][.='标题']")
-    art = _article(dom, "zz_hostile")  # type: ignore[arg-type]
+    pages = browser["pages"]
+    assert isinstance(pages, dict)
+    for dom in [browser["dom"], *pages.values()]:
+        assert not dom.xpath("//script|//img|//body//b[not(ancestor::li)][.='标题']")
+    art = _article(browser, "zz_hostile")
     source = art.xpath('.//td[@class="src"]')[0].text_content()
     assert '<script>alert("x")</script>' in source
     assert "&amp;" in art.text_content()
@@ -293,8 +348,19 @@ def test_every_edit_has_a_kind(seed_articles: dict[str, list[Article]]) -> None:
     assert {"chrome", "credit", "title", "join", "lift", "opencc", "punct", "pinyin"} <= kinds
 
 
-def test_render_time(report: dict[str, object]) -> None:
-    assert float(report["seconds"]) < 5  # measured ~0.3 s for the seeds
+def test_rerun_replaces_the_pages(tmp_path: Path) -> None:
+    """A second review into the same index leaves only its own pages (and never removes a
+    file it did not name)."""
+    index = tmp_path / "review.html"
+    write_review([str(SEEDS[0]), str(SEEDS[1])], index)
+    mine = tmp_path / "review-pages" / "notes.txt"
+    mine.write_text("an archivist's file", "utf-8")
+    written = write_review([str(SEEDS[1])], index)
+    assert written.pages == 1 and written.articles == 1
+    names = sorted(p.name for p in pages_dir(index).iterdir())
+    assert names == [f"00001-{SEEDS[1].stem}.html", "notes.txt"]
+    assert f"review-pages/00001-{SEEDS[1].stem}.html#" in index.read_text("utf-8")
+    assert SEEDS[0].stem not in index.read_text("utf-8")
 
 
 def test_cli_review(tmp_path: Path) -> None:
@@ -308,6 +374,8 @@ def test_cli_review(tmp_path: Path) -> None:
             str(ROOT / "seeds/00[34]*.txt"),
             "-o",
             str(out),
+            "--jobs",
+            "2",
         ],
         capture_output=True,
         text=True,
@@ -315,7 +383,10 @@ def test_cli_review(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "3 article(s) from 2 of 2 inputs" in result.stderr
-    assert out.read_text("utf-8").count("<article ") == 3
+    pages = sorted((tmp_path / "r-pages").iterdir())
+    assert [p.name[:6] for p in pages] == ["00001-", "00002-"]
+    assert sum(p.read_text("utf-8").count("<article ") for p in pages) == 3
+    assert out.read_text("utf-8").count('<a href="r-pages/') == 3
 
 
 def test_article_without_source_text_keeps_every_block(

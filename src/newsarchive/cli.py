@@ -356,21 +356,31 @@ def review(
         list[str], typer.Argument(metavar="PATH", help="Files, folders (walked) or globs.")
     ],
     output: Annotated[
-        Path, typer.Option("-o", "--output", metavar="FILE", help="The HTML page to write.")
+        Path,
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="FILE",
+            help="The index page to write; the pages go in FILE-pages/ beside it.",
+        ),
     ] = Path("review.html"),
     recursive: RecursiveOpt = False,
     script: ScriptOpt = None,
     punctuation: PunctOpt = None,
     metadata: MetadataOpt = None,
     config: ConfigOpt = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option("-j", "--jobs", min=1, show_default=False, help="Worker processes."),
+    ] = None,
 ) -> None:
-    """Write one HTML page of every edit the normaliser made, source beside result.
+    """Write HTML pages of every edit the normaliser made, source beside result.
 
-    For an archivist to check before deposit. Exit 1 if an input failed."""
+    For an archivist to check before deposit: an index (flagged articles first) and one
+    self-contained page per input in FILE-pages/. Exit 1 if an input failed."""
     from newsarchive.batch import collect_inputs
     from newsarchive.config import resolve
-    from newsarchive.fsio import atomic_write_bytes
-    from newsarchive.review import render_review, review_inputs
+    from newsarchive.review import pages_dir, write_review
 
     settings = resolve(config=config, script=script, punctuation=punctuation, metadata=metadata)
     for note in settings.notes:
@@ -380,13 +390,17 @@ def review(
         _err(note)
     if not inputs:
         raise UsageError("no input files")
-    done, failures = review_inputs([item.path for item in inputs], settings.options)
-    for failure in failures:
+    written = write_review(
+        [item.path for item in inputs], output, settings.options, jobs=jobs or 1
+    )
+    for failure in written.failures:
         _err(failure.error)
-    atomic_write_bytes(output, render_review(done, failures).encode("utf-8"))
-    articles = sum(len(articles) for _, articles in done)
-    _err(f"reviewed {articles} article(s) from {len(done)} of {len(inputs)} inputs -> {output}")
-    if failures:
+    done = written.inputs - len(written.failures)
+    _err(
+        f"reviewed {written.articles} article(s) from {done} of {len(inputs)} inputs -> "
+        f"{output} (pages in {pages_dir(output)})"
+    )
+    if written.failures:
         raise typer.Exit(EXIT_ALL_FAILED if not done else EXIT_SOME_FAILED)
 
 

@@ -1,10 +1,15 @@
-"""Review before deposit: one self-contained HTML page showing every edit the normaliser made.
+"""Review before deposit: self-contained HTML pages showing every edit the normaliser made.
+
+An index page lists every article, flagged ones first, each linked to the page of its input
+(``review.html`` and ``review-pages/00001-stem.html``…): one page per input keeps each page
+small enough for a browser to open at once, and lets a batch of any size be reviewed with
+flat memory.
 
 For each article the decoded source sits beside the normalised blocks, aligned by source line
 (``Block.source_lines`` / ``Edit.line``). Removed and moved lines stay in place, struck or
 marked; edits inside kept text (OpenCC, punctuation, joins) are marked character by character
-on the normalised side. The page needs no network and no JavaScript: tooltips are ``title``
-attributes, fonts come from the system, the CSS is inline.
+on the normalised side. The pages need no network and no JavaScript: tooltips are ``title``
+attributes, fonts come from the system, the CSS is inline, links are relative.
 """
 
 from __future__ import annotations
@@ -648,62 +653,203 @@ def _environment() -> Environment:
     )
 
 
-def render_review(
-    inputs: Sequence[tuple[str, Sequence[Article]]],
-    failures: Sequence[Failure] = (),
-    title: str = "newsarchive review",
-) -> str:
-    """The review page for normalised inputs: ``[(input path, its articles), …]``."""
-    views: list[ArticleView] = []
-    for _path, articles in inputs:
-        if not articles:
-            continue
-        for article, span in zip(articles, _story_ranges(articles), strict=True):
-            views.append(
-                article_view(article, len(views) + 1, span if article.source_text else None)
-            )
-    # Flagged articles first: those are the ones an archivist must open.
-    overview = sorted(views, key=lambda v: (not v.flags, views.index(v)))
+def pages_dir(index: Path) -> Path:
+    """The folder of the per-input pages beside the index: ``review.html`` -> ``review-pages/``."""
+    return index.with_name(f"{index.stem}-pages")
+
+
+_PAGE_NAME = re.compile(r"\d{5,}-[A-Za-z0-9_-]*\.html")
+
+
+def page_name(number: int, path: str) -> str:
+    """The file name of input ``number``'s page: its place in the batch, then its stem."""
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(path).stem)[:60].strip("-")
+    return f"{number:05d}-{stem}.html"
+
+
+@dataclass
+class Entry:
+    """What the index keeps of one article: memory stays flat however many inputs there are."""
+
+    page: str  # href of its page, relative to the index
+    anchor: str
+    number: int  # the input's place in the batch
+    title: str
+    title_supplied: bool
+    source_file: str
+    index: int
+    count: int
+    flags: list[Flag]
+    counts: dict[str, int]
+
+
+@dataclass
+class Review:
+    """What ``write_review`` wrote."""
+
+    index: Path
+    pages: int = 0
+    articles: int = 0
+    inputs: int = 0
+    failures: list[Failure] = field(default_factory=list)
+
+
+@cache
+def _css() -> Markup:
     env = _environment()
-    loader = env.loader
-    assert loader is not None
-    css = Markup(loader.get_source(env, "review.css")[0])  # our own file: no escaping needed
-    totals: dict[str, int] = {}
-    for view in views:
-        for kind, count in view.counts.items():
-            totals[kind] = totals.get(kind, 0) + count
-    return env.get_template("review.html.j2").render(
-        title=title,
-        css=css,
-        kinds=KINDS,
-        articles=views,
-        overview=overview,
-        failures=list(failures),
-        totals={k: totals[k] for k in KINDS if k in totals},
-        version=__version__,
-        inputs=len(inputs) + len(failures),
+    assert env.loader is not None
+    return Markup(env.loader.get_source(env, "review.css")[0])  # our own file: no escaping
+
+
+def input_views(number: int, articles: Sequence[Article]) -> list[ArticleView]:
+    """The views of one input's articles (a split page's stories share its source)."""
+    if not articles:
+        return []
+    return [
+        article_view(article, number, span if article.source_text else None)
+        for article, span in zip(articles, _story_ranges(articles), strict=True)
+    ]
+
+
+def render_page(
+    views: Sequence[ArticleView], number: int, source: str, index: str, title: str
+) -> str:
+    """One input's page: its articles, source beside result, linked back to the index."""
+    return (
+        _environment()
+        .get_template("review-page.html.j2")
+        .render(
+            title=f"{views[0].title if views else source} · {title}",
+            css=_css(),
+            kinds=KINDS,
+            articles=views,
+            number=number,
+            source=source,
+            index=index,
+            version=__version__,
+        )
     )
 
 
-def review_inputs(
-    paths: Sequence[str], options: Options | None = None
-) -> tuple[list[tuple[str, list[Article]]], list[Failure]]:
-    """Normalise each input; a failing input becomes a Failure listed on the page."""
+def render_index(
+    entries: Sequence[Entry],
+    failures: Sequence[Failure],
+    inputs: int,
+    title: str = "newsarchive review",
+) -> str:
+    """The index page: flagged articles first (those an archivist must open), then the rest
+    in input order, each linked to its page; totals per kind of edit."""
+    ordered = sorted(entries, key=lambda e: (not e.flags, e.number, e.index))
+    totals: dict[str, int] = {}
+    for entry in entries:
+        for kind, count in entry.counts.items():
+            totals[kind] = totals.get(kind, 0) + count
+    return (
+        _environment()
+        .get_template("review.html.j2")
+        .render(
+            title=title,
+            css=_css(),
+            kinds=KINDS,
+            entries=ordered,
+            failures=list(failures),
+            totals={k: totals[k] for k in KINDS if k in totals},
+            version=__version__,
+            inputs=inputs,
+        )
+    )
+
+
+@dataclass
+class _Job:
+    number: int
+    path: str
+    pages: str  # folder of the pages
+    index: str  # href of the index from a page
+    title: str
+    options: Options
+    data: bytes | None = None  # stdin, read by the parent
+
+
+def _review_one(job: _Job) -> tuple[list[Entry], Failure | None]:
+    """Normalise one input and write its page; only the index entries come back."""
+    from newsarchive.fsio import atomic_write_bytes
     from newsarchive.pipeline import normalize_bytes, normalize_file
 
+    try:
+        if job.data is not None:
+            articles = normalize_bytes(job.data, "stdin.txt", job.options)
+        else:
+            articles = normalize_file(Path(job.path), job.options)
+    except NewsarchiveError as exc:
+        exc.path = exc.path or job.path
+        return [], Failure(job.path, str(exc))
+    except (UnicodeError, ValueError, OSError) as exc:  # never a traceback for one input
+        return [], Failure(job.path, str(InputError(f"{type(exc).__name__}: {exc}", job.path)))
+    views = input_views(job.number, articles)
+    if not views:
+        return [], None
+    name = page_name(job.number, job.path)
+    html = render_page(views, job.number, job.path, job.index, job.title)
+    atomic_write_bytes(Path(job.pages) / name, html.encode("utf-8"))
+    href = f"{Path(job.pages).name}/{name}"
+    return [
+        Entry(
+            href, v.anchor, job.number, v.title, v.title_supplied, v.source_file, v.index,
+            v.count, v.flags, v.counts,
+        )
+        for v in views
+    ], None
+
+
+def write_review(
+    paths: Iterable[str],
+    index: Path,
+    options: Options | None = None,
+    *,
+    jobs: int = 1,
+    title: str = "newsarchive review",
+) -> Review:
+    """Review ``paths``: one page per input in ``pages_dir(index)``, then the index page.
+
+    Each page is written as soon as its input is normalised and only a small entry per
+    article is kept, so memory does not grow with the batch. Every file is written
+    atomically; pages of an earlier review that this one did not write are removed (only
+    files named like ours), so the index never sits beside stale pages.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    from newsarchive.fsio import atomic_write_bytes
+
     options = options or Options()
-    done: list[tuple[str, list[Article]]] = []
-    failures: list[Failure] = []
-    for path in paths:
-        try:
-            if path == "-":
-                articles = normalize_bytes(sys.stdin.buffer.read(), "stdin.txt", options)
-            else:
-                articles = normalize_file(Path(path), options)
-            done.append((path, articles))
-        except NewsarchiveError as exc:
-            exc.path = exc.path or path
-            failures.append(Failure(path, str(exc)))
-        except (UnicodeError, ValueError, OSError) as exc:  # never a traceback for one input
-            failures.append(Failure(path, str(InputError(f"{type(exc).__name__}: {exc}", path))))
-    return done, failures
+    pages = pages_dir(index)
+    pages.mkdir(parents=True, exist_ok=True)
+    back = f"../{index.name}"
+    jobs_list = [
+        _Job(
+            number, path, str(pages), back, title, options,
+            sys.stdin.buffer.read() if path == "-" else None,
+        )
+        for number, path in enumerate(paths, 1)
+    ]
+    review = Review(index, inputs=len(jobs_list))
+    entries: list[Entry] = []
+    if jobs > 1 and len(jobs_list) > 1:
+        with ProcessPoolExecutor(min(jobs, len(jobs_list))) as pool:
+            results = list(pool.map(_review_one, jobs_list, chunksize=8))
+    else:
+        results = [_review_one(job) for job in jobs_list]
+    written: set[str] = set()
+    for found, failure in results:
+        if failure:
+            review.failures.append(failure)
+        if found:
+            written.add(found[0].page.rsplit("/", 1)[1])
+            entries.extend(found)
+    for old in pages.iterdir():
+        if _PAGE_NAME.fullmatch(old.name) and old.name not in written:
+            old.unlink(missing_ok=True)
+    review.pages, review.articles = len(written), len(entries)
+    html = render_index(entries, review.failures, review.inputs, title)
+    atomic_write_bytes(index, html.encode("utf-8"))
+    return review

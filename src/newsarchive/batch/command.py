@@ -224,12 +224,10 @@ def convert_paths(paths: list[str], settings: Settings, job: ConvertJob) -> int:
         display.note(note)
     display.summary(summary, output)
     if job.review_page is not None and reviewable:
-        from newsarchive.fsio import atomic_write_bytes
-        from newsarchive.review import render_review, review_inputs
+        from newsarchive.review import write_review
 
-        done, failures = review_inputs(sorted(reviewable), options)
-        atomic_write_bytes(job.review_page, render_review(done, failures).encode("utf-8"))
-        display.note(f"review page of {len(done)} input(s): {job.review_page}")
+        written = write_review(sorted(reviewable), job.review_page, options, jobs=workers)
+        display.note(f"review of {written.pages} input(s): {job.review_page}")
     if job.json_summary:
         data = {"output": str(output), "report": str(job.report) if job.report else None}
         data.update(summary.to_json())
