@@ -36,7 +36,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
@@ -87,8 +87,16 @@ def make_corpus(
 # --------------------------------------------------------------------------- processes
 
 
-def measured(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int]:
-    """Run ``command``; (wall seconds, peak RSS MB of it and its waited-for children, rc)."""
+class Run(NamedTuple):
+    seconds: float  # wall clock
+    cpu: float  # user + system seconds of the process and its waited-for children
+    rss: float  # peak RSS MB of the largest of them
+    rc: int
+
+
+def measured(command: list[str], env: dict[str, str] | None = None) -> Run:
+    """Run ``command``: wall and CPU seconds, peak RSS. CPU seconds are what a noisy shared
+    machine does not blur: wall time there depends on what the other tenants do."""
     start = time.perf_counter()
     proc = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT
@@ -100,19 +108,19 @@ def measured(command: list[str], env: dict[str, str] | None = None) -> tuple[flo
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
         print(f"  ! {command[0]} … exit {proc.returncode}: {err.decode()[-400:]}", file=sys.stderr)
-    return seconds, usage.ru_maxrss / 1024, proc.returncode
+    return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode)
 
 
 def code_env(src: Path) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(src), "PYTHONHASHSEED": "0"}
 
 
-def convert(src: Path, inputs: list[str], out: Path, jobs: int) -> tuple[float, float]:
+def convert(src: Path, inputs: list[str], out: Path, jobs: int) -> Run:
     shutil.rmtree(out, ignore_errors=True)
     command = [sys.executable, "-m", "newsarchive", "convert", *inputs, "-o", str(out)]
-    seconds, rss, rc = measured([*command, "--jobs", str(jobs), "--quiet"], code_env(src))
+    run = measured([*command, "--jobs", str(jobs), "--quiet"], code_env(src))
     shutil.rmtree(out, ignore_errors=True)
-    return (seconds, rss) if rc in (0, 1) else (float("nan"), rss)
+    return run if run.rc in (0, 1) else run._replace(seconds=float("nan"), cpu=float("nan"))
 
 
 def stage_times(src: Path, files: list[Path], work: Path) -> dict[str, float]:
@@ -147,14 +155,14 @@ def _stages_of(listing: Path) -> None:
     warm_up(options, FORMATS)
     paths = [Path(p) for p in listing.read_text(encoding="utf-8").splitlines()]
     times: dict[str, float] = dict.fromkeys(STAGES, 0.0)
-    start = time.perf_counter()
+    start = time.process_time()
     articles = [a for p in paths for a in normalize_file(p, options)]
-    times["read+normalise"] = time.perf_counter() - start
+    times["read+normalise"] = time.process_time() - start
     for stage, fmt in (("TEI+validate", "tei"), ("DOCX", "docx"), ("PDF", "pdf")):
-        start = time.perf_counter()
+        start = time.process_time()
         for article in articles:
             render(article, fmt, options)
-        times[stage] = time.perf_counter() - start
+        times[stage] = time.process_time() - start
     times["articles"] = len(articles)
     print(json.dumps(times))
 
@@ -172,16 +180,21 @@ def markdown(article: Any) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def run_parallel(commands: list[list[str]], workers: int) -> tuple[float, float]:
-    """Wall seconds of all ``commands``, ``workers`` at a time; the largest peak RSS."""
+def run_parallel(commands: list[list[str]], workers: int) -> Run:
+    """All ``commands``, ``workers`` at a time: wall seconds, CPU seconds, largest peak RSS."""
     start = time.perf_counter()
     with ThreadPoolExecutor(workers) as pool:
         results = list(pool.map(measured, commands))
-    return time.perf_counter() - start, max((r[1] for r in results), default=0.0)
+    return Run(
+        time.perf_counter() - start,
+        sum(r.cpu for r in results),
+        max((r.rss for r in results), default=0.0),
+        max((r.rc for r in results), default=0),
+    )
 
 
-def peers(files: list[Path], work: Path, workers: int) -> dict[str, tuple[float, float]]:
-    """(seconds, peak RSS MB) of pandoc (md -> DOCX) and LibreOffice (DOCX -> PDF)."""
+def peers(files: list[Path], work: Path, workers: int) -> dict[str, Run]:
+    """pandoc (md -> DOCX) and LibreOffice (DOCX -> PDF) over the normalised ``files``."""
     from newsarchive.options import Options
     from newsarchive.pipeline import normalize_file
 
@@ -195,7 +208,7 @@ def peers(files: list[Path], work: Path, workers: int) -> dict[str, tuple[float,
         for article in normalize_file(f, options):
             (md_dir / f"{n:06}.md").write_text(markdown(article), encoding="utf-8")
             n += 1
-    times: dict[str, tuple[float, float]] = {}
+    times: dict[str, Run] = {}
     if shutil.which("pandoc"):
         cmds = [
             ["pandoc", "-f", "markdown", "-t", "docx", "-o", str(docx_dir / f"{p.stem}.docx"),
@@ -231,8 +244,13 @@ def peers(files: list[Path], work: Path, workers: int) -> dict[str, tuple[float,
         start = time.perf_counter()
         # One instance per profile at a time: LibreOffice locks its profile.
         with ThreadPoolExecutor(workers) as pool:
-            rss = list(pool.map(lambda g: max((measured(c)[1] for c in g), default=0.0), groups))
-        times["libreoffice"] = (time.perf_counter() - start, max(rss))
+            runs = [r for g in pool.map(lambda g: [measured(c) for c in g], groups) for r in g]
+        times["libreoffice"] = Run(
+            time.perf_counter() - start,
+            sum(r.cpu for r in runs),
+            max(r.rss for r in runs),
+            max(r.rc for r in runs),
+        )
         made = len(list(pdf_dir.glob("*.pdf")))
         if made != len(docx):
             print(f"  ! LibreOffice made {made} PDFs of {len(docx)}", file=sys.stderr)
@@ -283,6 +301,9 @@ def main() -> None:
     parser.add_argument("--stage-n", type=int, default=1000, help="articles for per-stage times")
     parser.add_argument("--jobs", type=int, default=1, help="workers (ours and the peers')")
     parser.add_argument("--before", metavar="REV", help="also measure this commit's code")
+    parser.add_argument(
+        "--no-checkout", action="store_true", help="measure only --before, not this checkout"
+    )
     parser.add_argument("--work", type=Path, help="work folder (default: a temporary one)")
     parser.add_argument("--stages-of", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -303,7 +324,8 @@ def main() -> None:
         text=True,
         check=False,
     ).stdout.strip()
-    versions[f"this checkout ({head})"] = ROOT / "src"
+    if not (args.no_checkout and args.before):
+        versions[f"this checkout ({head})"] = ROOT / "src"
     per_seed = articles_per_seed()
     corpora: dict[int, tuple[list[Path], int]] = {}
     for n in sorted({*sizes, *peer_sizes, args.stage_n}):
@@ -322,7 +344,7 @@ def main() -> None:
                 say(f"{label}: convert {n} articles, {jobs} worker(s)")
                 folder = corpora[n][0][0].parent.parent
                 res[n] = convert(src, [str(folder), "-r"], work / "out", jobs)
-        peer: dict[int, dict[str, tuple[float, float]]] = {}
+        peer: dict[int, dict[str, Run]] = {}
         for n in peer_sizes:
             say(f"peers on {n} articles, {jobs} at a time")
             peer[n] = peers(corpora[n][0], work / "peers", jobs)
@@ -331,9 +353,9 @@ def main() -> None:
             shutil.rmtree(work, ignore_errors=True)
 
     print(f"machine: {machine()}")
-    print(f"workers: {jobs}; corpora: copies of seeds/ ({len(SEEDS)} inputs, " "6 articles)")
+    print(f"corpora: copies of seeds/ ({len(SEEDS)} inputs, {sum(per_seed.values())} articles)")
     print()
-    print(f"per stage, one process, {args.stage_n} articles (ms per article):")
+    print(f"per stage, one process, {args.stage_n} articles (CPU ms per article):")
     print(f"  {'stage':<16}" + "".join(f"{label:>32}" for label in results))
     for stage in STAGES:
         cells = []
@@ -344,33 +366,42 @@ def main() -> None:
     print()
     print("start-up (convert of one seed input, fresh process):")
     for label, res in results.items():
-        secs, rss = res["startup"]
-        print(f"  {label:<40} {secs:6.2f} s  {rss:6.0f} MB")
+        run = res["startup"]
+        print(f"  {label:<40} {run.seconds:6.2f} s wall {run.cpu:6.2f} s CPU {run.rss:6.0f} MB")
     print()
-    print("end to end (`newsarchive convert -r`, TEI + DOCX + PDF/A, validated, process start):")
-    print(f"  {'':<40} {'articles':>8} {'seconds':>9} {'art/s':>8} {'peak RSS':>9}")
-    ours: dict[int, float] = {}
+    print(
+        f"end to end (`newsarchive convert -r`, TEI + DOCX + PDF/A, validated, process start, "
+        f"--jobs {jobs}); art/CPU-s = articles per CPU second (what a free core would do):"
+    )
+    head = f"{'articles':>8} {'wall s':>8} {'art/s':>7} {'CPU s':>8} {'art/CPU-s':>9}"
+    print(f"  {'':<40} {head} {'peak RSS':>9}")
+
+    def line(label: str, count: int, run: Run, extra: str = "") -> None:
+        print(
+            f"  {label:<40} {count:>8} {run.seconds:>8.1f} {count / run.seconds:>7.1f} "
+            f"{run.cpu:>8.1f} {count / run.cpu:>9.1f} {run.rss:>6.0f} MB{extra}"
+        )
+
+    ours: dict[int, Run] = {}
     for label, res in results.items():
         for n in sizes:
-            secs, rss = res[n]
-            count = corpora[n][1]
-            ours[n] = count / secs
-            print(f"  {label:<40} {count:>8} {secs:>9.1f} {count / secs:>8.1f} {rss:>6.0f} MB")
+            ours[n] = res[n]
+            line(label, corpora[n][1], res[n])
     for n in peer_sizes:
         count = corpora[n][1]
-        both = 0.0
-        rss_max = 0.0
         for name in ("pandoc", "libreoffice"):
             if name in peer[n]:
-                secs, rss = peer[n][name]
-                both += secs
-                rss_max = max(rss_max, rss)
-                print(f"  {name:<40} {count:>8} {secs:>9.1f} {count / secs:>8.1f} {rss:>6.0f} MB")
+                line(name, count, peer[n][name])
         if len(peer[n]) == 2:
-            rate = count / both
-            ratio = f"  ours/peers {ours[n] / rate:.1f}x" if n in ours else ""
-            label = "pandoc + LibreOffice (DOCX + PDF)"
-            print(f"  {label:<40} {count:>8} {both:>9.1f} {rate:>8.1f} {rss_max:>6.0f} MB{ratio}")
+            p, lo = peer[n]["pandoc"], peer[n]["libreoffice"]
+            both = Run(p.seconds + lo.seconds, p.cpu + lo.cpu, max(p.rss, lo.rss), 0)
+            ratio = ""
+            if n in ours:
+                ratio = (
+                    f"  ours/peers: {both.seconds / ours[n].seconds:.1f}x wall, "
+                    f"{both.cpu / ours[n].cpu:.1f}x CPU"
+                )
+            line("pandoc + LibreOffice (DOCX + PDF)", count, both, ratio)
 
 
 if __name__ == "__main__":
