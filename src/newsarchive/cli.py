@@ -391,7 +391,7 @@ def review(
     if not inputs:
         raise UsageError("no input files")
     written = write_review(
-        [item.path for item in inputs], output, settings.options, jobs=jobs or 1
+        [item.path for item in inputs], output, settings.options, jobs=jobs or settings.jobs
     )
     for failure in written.failures:
         _err(failure.error)

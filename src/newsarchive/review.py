@@ -658,6 +658,7 @@ def pages_dir(index: Path) -> Path:
     return index.with_name(f"{index.stem}-pages")
 
 
+_POOL_FROM = 50  # inputs: below this a worker pool's start-up costs more than it saves
 _PAGE_NAME = re.compile(r"\d{5,}-[A-Za-z0-9_-]*\.html")
 
 
@@ -807,7 +808,7 @@ def write_review(
     index: Path,
     options: Options | None = None,
     *,
-    jobs: int = 1,
+    jobs: int | None = None,
     title: str = "newsarchive review",
 ) -> Review:
     """Review ``paths``: one page per input in ``pages_dir(index)``, then the index page.
@@ -815,7 +816,9 @@ def write_review(
     Each page is written as soon as its input is normalised and only a small entry per
     article is kept, so memory does not grow with the batch. Every file is written
     atomically; pages of an earlier review that this one did not write are removed (only
-    files named like ours), so the index never sits beside stale pages.
+    files named like ours), so the index never sits beside stale pages. ``jobs`` None:
+    one process for a small batch (a worker's start-up costs more than it saves), else
+    one per CPU.
     """
     from concurrent.futures import ProcessPoolExecutor
 
@@ -834,6 +837,10 @@ def write_review(
     ]
     review = Review(index, inputs=len(jobs_list))
     entries: list[Entry] = []
+    if jobs is None:
+        from newsarchive.batch.executors import default_jobs
+
+        jobs = default_jobs() if len(jobs_list) >= _POOL_FROM else 1
     if jobs > 1 and len(jobs_list) > 1:
         with ProcessPoolExecutor(min(jobs, len(jobs_list))) as pool:
             results = list(pool.map(_review_one, jobs_list, chunksize=8))

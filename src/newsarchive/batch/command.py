@@ -226,7 +226,7 @@ def convert_paths(paths: list[str], settings: Settings, job: ConvertJob) -> int:
     if job.review_page is not None and reviewable:
         from newsarchive.review import write_review
 
-        written = write_review(sorted(reviewable), job.review_page, options, jobs=workers)
+        written = write_review(sorted(reviewable), job.review_page, options, jobs=settings.jobs)
         display.note(f"review of {written.pages} input(s): {job.review_page}")
     if job.json_summary:
         data = {"output": str(output), "report": str(job.report) if job.report else None}
