@@ -292,8 +292,9 @@ def test_review_walks_a_folder(work: Path) -> None:
     run = cli("review", "in", "-o", "r.html", cwd=work)
     assert run.returncode == 0, run.stderr
     assert run.stderr.decode().strip() == (
-        "reviewed 2 article(s) from 2 of 2 inputs -> r.html"
+        "reviewed 2 article(s) from 2 of 2 inputs -> r.html (pages in r-pages)"
     )
+    assert len(list((work / "r-pages").glob("*.html"))) == 2
 
 
 def test_progress_bar_is_readable_at_80_columns(work: Path) -> None:
