@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from newsarchive.model import Article
 from newsarchive.pipeline import normalize_file
+
+# CI (and a plain `pytest`) runs a fixed sequence of examples, so a red run is a change's
+# doing, not the dice's; `HYPOTHESIS_PROFILE=explore pytest` searches with fresh seeds.
+settings.register_profile("ci", derandomize=True)
+settings.register_profile("explore", derandomize=False, max_examples=500)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

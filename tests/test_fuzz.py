@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from newsarchive.errors import InputError
@@ -40,6 +40,7 @@ def _facts(metadata: Metadata) -> Metadata:
 @settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(document)
 def test_scraped_like_text_never_crashes_and_yields_valid_tei(text: str) -> None:
+    note(repr(text))
     try:
         articles = normalize_bytes(text.encode("utf-8"), "fuzz.txt", Options())
     except InputError:

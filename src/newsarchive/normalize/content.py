@@ -398,6 +398,8 @@ def detect_content(article: Article) -> Article:
     drop: dict[int, tuple[str, Line]] = {}
     repeated = chrome.repeated_lines(article)  # a title printed twice: chrome keeps one
     for k, line in enumerate(lines):
+        if article.blocks[line.index].kind != "line":
+            continue  # typed by an earlier pass or an edited TEI: structure, not page lines
         if k not in keep and line.kind == SHORT and line.text in repeated:
             continue
         if k not in keep:
