@@ -40,6 +40,7 @@ def show_normalized(paths: list[str], settings: Settings, mode: Mode, color: str
     """Print each input's normalisation; returns the exit code (1 some failed, 3 all)."""
     from newsarchive.batch.inputs import collect_inputs
     from newsarchive.batch.task import read_articles
+    from newsarchive.readers.warc import is_warc_name
     from newsarchive.writers.text import format_articles, format_diff, format_edits
 
     use_color = _use_color(color)
@@ -53,7 +54,7 @@ def show_normalized(paths: list[str], settings: Settings, mode: Mode, color: str
     failed, shown, records = 0, 0, []
     for item in inputs:
         try:
-            if item.path != "-" and Path(item.path).name.lower().endswith((".warc", ".warc.gz")):
+            if item.path != "-" and is_warc_name(item.path):  # every HTML record in turn
                 from newsarchive.pipeline import normalize_file
 
                 name, articles = item.path, normalize_file(Path(item.path), settings.options)

@@ -29,7 +29,7 @@ class ConvertJob:
     """The flags of ``convert`` that are about running it, not about the editions."""
 
     output: str | None = None  # a folder, an edition file, "-" (stdout), None (default)
-    formats_given: bool = False  # --to given (or set in newsarchive.toml)
+    formats_given: bool = False  # --to given on the command line
     executor: str = "local"
     scheduler: str | None = None
     quiet: bool = False
