@@ -18,22 +18,27 @@ STEP = "punctuation"
 
 
 @cache
-def _config() -> tuple[dict[str, str], frozenset[str], re.Pattern[str]]:
+def _config() -> tuple[dict[str, str], frozenset[str], re.Pattern[str], re.Pattern[str]]:
     data = load_data("punctuation.toml")
     protect = re.compile("|".join(f"(?:{p})" for p in data["protect"]))
-    return dict(data["map"]), frozenset(data["fullwidth_context"]), protect
+    mapping = dict(data["map"])
+    candidates = re.compile("[" + "".join(re.escape(k) for k in mapping) + "]")
+    return mapping, frozenset(data["fullwidth_context"]), protect, candidates
 
 
 def _is_context(ch: str) -> bool:
     return bool(HAN_RE.match(ch)) or ch in _config()[1]
 
 
-def _neighbour(text: str | list[str], index: int, step: int) -> str:
-    """The character next to ``index`` in direction ``step``, skipping one space."""
+def _neighbour(text: str, index: int, step: int, changed: dict[int, str] | None = None) -> str:
+    """The character next to ``index`` in direction ``step``, skipping one space; as
+    converted so far when ``changed`` holds the conversions made."""
     j = index + step
     if 0 <= j < len(text) and text[j] == " ":
         j += step
-    return text[j] if 0 <= j < len(text) else ""
+    if not 0 <= j < len(text):
+        return ""
+    return changed.get(j, text[j]) if changed else text[j]
 
 
 def fix_punctuation(text: str) -> str:
@@ -48,51 +53,60 @@ def fix_punctuation(text: str) -> str:
 
 
 def _fix_once(text: str) -> str:
-    mapping, _, protect = _config()
-    protected = [False] * len(text)
-    for found in protect.finditer(text):
-        for k in range(found.start(), found.end()):
-            protected[k] = True
-    chars = list(text)
+    """One pass: only the half-width marks are visited (most text has none), the rest of
+    the line is left to the regular expressions."""
+    mapping, _, protect, candidates = _config()
+    found = [m.start() for m in candidates.finditer(text)]
+    if not found:
+        return _SPACE_AROUND.sub("", text)
+    protected: set[int] = set()
+    for span in protect.finditer(text):
+        protected.update(range(span.start(), span.end()))
+    marks = [i for i in found if i not in protected]
+    changed: dict[int, str] = {}
     # Parentheses as pairs: convert both when the content or an outside neighbour is Chinese.
     stack: list[int] = []
-    for i, ch in enumerate(text):
-        if protected[i]:
-            continue
+    for i in marks:
+        ch = text[i]
         if ch == "(":
             stack.append(i)
         elif ch == ")" and stack:
             start = stack.pop()
-            inside = text[start + 1 : i]
             if (
-                HAN_RE.search(inside)
+                HAN_RE.search(text, start + 1, i)
                 or _is_context(_neighbour(text, start, -1))
                 or _is_context(_neighbour(text, i, 1))
             ):
-                chars[start], chars[i] = mapping["("], mapping[")"]
+                changed[start], changed[i] = mapping["("], mapping[")"]
     # A run of marks (",," "?!") is Chinese as a whole when either end touches Chinese, so
-    # that a second pass over the result finds nothing left to convert.
-    marks = [not protected[i] and ch in mapping and ch not in "()" for i, ch in enumerate(text)]
-    i = 0
-    while i < len(text):
-        if not marks[i]:
-            i += 1
-            continue
-        end = i
-        while end + 1 < len(text) and marks[end + 1]:
+    # that a second pass over the result finds nothing left to convert. Runs are taken left
+    # to right and see the conversions made before them.
+    singles = [i for i in marks if text[i] not in "()"]
+    k = 0
+    while k < len(singles):
+        end = k
+        while end + 1 < len(singles) and singles[end + 1] == singles[end] + 1:
             end += 1
-        before, after = _neighbour(chars, i, -1), _neighbour(chars, end, 1)
+        first, last = singles[k], singles[end]
+        before = _neighbour(text, first, -1, changed)
+        after = _neighbour(text, last, 1, changed)
         if _is_context(before) or _is_context(after):
-            for k in range(i, end + 1):
-                if not (text[k] == ":" and before.isdigit() and after.isdigit()):
-                    chars[k] = mapping[text[k]]
-        i = end + 1
-    converted = "".join(chars)
+            for i in range(first, last + 1):
+                if not (text[i] == ":" and before.isdigit() and after.isdigit()):
+                    changed[i] = mapping[text[i]]
+        k = end + 1
+    if changed:
+        chars = list(text)
+        for i, ch in changed.items():
+            chars[i] = ch
+        text = "".join(chars)
     # A space beside a full-width mark is a leftover of half-width typing.
-    return _SPACE_AROUND.sub(r"\1", converted)
+    return _SPACE_AROUND.sub("", text)
 
 
-_SPACE_AROUND = re.compile(r" ?([，；：？！（）]) ?")
+# Every space touching one of these marks goes (a plain-string replacement: no template
+# expansion per match).
+_SPACE_AROUND = re.compile(r" (?=[，；：？！（）])|(?<=[，；：？！（）]) ")
 
 
 def unify_punctuation(article: Article) -> Article:
