@@ -186,14 +186,26 @@ Mark = tuple[str, str, str]  # (css class, tooltip, original text)
 def _segments(
     text: str, marks: dict[int, list[Mark]], joins: dict[int, list[Mark]] | None = None
 ) -> list[Seg]:
-    """Cut ``text`` into runs of equal marks; join marks go before the char they precede."""
+    """Cut ``text`` into runs of equal marks; join marks go before the char they precede.
+
+    Only marked positions are looked at one by one: a stretch between them that is all
+    printable (no control, format or odd space character) is one plain run.
+    """
     joins = joins or {}
     segs: list[Seg] = []
-    for i, ch in enumerate(text + "\0"):
-        for cls, title, _ in joins.get(i, ()):
-            segs.append(Seg(JOIN_MARK, cls, title, join=True))
-        if i == len(text):
-            break
+
+    def add(piece: str, cls: str, title: str, was: str) -> None:
+        if (
+            segs
+            and not segs[-1].join
+            and (segs[-1].cls, segs[-1].title, segs[-1].was) == (cls, title, was)
+        ):
+            segs[-1].text += piece
+        else:
+            segs.append(Seg(piece, cls, title, was=was))
+
+    def char(i: int) -> None:
+        ch = text[i]
         own = marks.get(i, [])
         cls = " ".join(dict.fromkeys(c for c, _, _ in own))
         title = "; ".join(dict.fromkeys(t for _, t, _ in own if t))
@@ -204,15 +216,26 @@ def _segments(
         elif _odd_space(ch):
             cls = (cls + " chars").strip()
             title = title or f"U+{ord(ch):04X} {_name(ch)} (became a plain space)"
-        piece = shown or ch
-        if (
-            segs
-            and not segs[-1].join
-            and (segs[-1].cls, segs[-1].title, segs[-1].was) == (cls, title, was)
-        ):
-            segs[-1].text += piece
+        add(shown or ch, cls, title, was)
+
+    def plain(start: int, end: int) -> None:
+        run = text[start:end]
+        if run.isprintable():  # false for every character _visible or _odd_space shows
+            if run:
+                add(run, "", "", "")
         else:
-            segs.append(Seg(piece, cls, title, was=was))
+            for i in range(start, end):
+                char(i)
+
+    pos = 0
+    for stop in sorted({i for i in (*marks, *joins) if 0 <= i <= len(text)}):
+        plain(pos, stop)
+        for cls, title, _ in joins.get(stop, ()):
+            segs.append(Seg(JOIN_MARK, cls, title, join=True))
+        if stop < len(text):
+            char(stop)
+        pos = stop + 1
+    plain(pos, len(text))
     return segs
 
 
@@ -251,8 +274,14 @@ def _find(needle: str, haystack: str, start: int = 0) -> int:
 
 def _index_map(before: str, after: str, rule: str) -> tuple[list[int], dict[int, list[Mark]]]:
     """Map each index of ``before`` into ``after``; mark what changed in ``after``."""
-    mapping = [0] * (len(before) + 1)
     marks: dict[int, list[Mark]] = {}
+    if len(before) == len(after):
+        # Marks swapped one for one (the usual case): the change is where the chars differ.
+        for k, (was, now) in enumerate(zip(before, after, strict=True)):
+            if was != now:
+                marks[k] = [("punct", f"{rule}: was “{was}”", was)]
+        return list(range(len(before) + 1)), marks
+    mapping = [0] * (len(before) + 1)
     matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal" or (op == "replace" and i2 - i1 == j2 - j1):
