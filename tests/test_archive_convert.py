@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -189,3 +190,35 @@ def test_convert_deposit_archives_what_it_wrote(tmp_path: Path) -> None:
     # Re-running the batch with --deposit is what archivists do: nothing new.
     again = run(here, "convert", "seeds/" + FIRST, "-o", "out", "--deposit", "--root", str(root))
     assert "unchanged at v1" in again.stderr and load_object(obj.path).head == "v1"
+
+
+def test_ctrl_c_finishes_the_object_in_hand_and_says_what_was_deposited(tmp_path: Path) -> None:
+    """SIGINT while an object is staged: it is published (not cut), the batch stops, the
+    summary says what was deposited, exit 130; the root is valid with no leftovers."""
+    root = tmp_path / "root"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsarchive", "archive", "deposit", "seeds", "--root", str(root)],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src"), "NEWSARCHIVE_DEPOSIT_PAUSE": "2"},
+    )
+    assert proc.stderr is not None
+    lines = []
+    try:
+        for line in proc.stderr:
+            lines.append(line)
+            if "staged, pausing" in line:
+                proc.send_signal(signal.SIGINT)
+                break
+        lines += proc.stderr.readlines()
+        assert proc.wait(timeout=120) == 130
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.stderr.close()
+    err = "".join(lines)
+    assert "Traceback" not in err
+    assert "v1 deposited" in err and "interrupted: 1 article(s) deposited" in err
+    assert len(objects(root)) == 1 and valid(root)
+    assert not Root.open(root).staging_leftovers()

@@ -220,8 +220,12 @@ def deposit(
                 failed += 1
                 exc.path = exc.path or item.path
                 _err(str(exc))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # the object in hand was finished or rolled back
         interrupted = True
+        for d in getattr(exc, "done", []):
+            results.append(d.__dict__ | {"changed": list(d.changed)})
+            if not quiet and not as_json:
+                _err(f"{d.source}: {_describe(d)}")
     seconds = time.perf_counter() - start
     counts = {
         s: sum(1 for r in results if r["status"] == s) for s in ("new", "updated", "unchanged")

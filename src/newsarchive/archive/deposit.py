@@ -423,14 +423,25 @@ def deposit_articles(
     todo = [(a, o) for a, o in items if object_id(a.metadata) not in settled]
     plans = [plan_for(reader, a, originals) for a, originals in todo]
     done: dict[str, Deposited] = dict(settled)
-    with Root.for_deposit(root) as store:
-        for plan, (_, originals) in zip(plans, todo, strict=True):
-            current = store.find(plan.object_id)
-            if (current.head if current else None) != plan.seen_head:  # a peer got there first
-                plan = plan_for(store, plan.article, originals)
-            with finish_before_stopping():
-                done[plan.object_id] = _apply(store, plan, source)
+    try:
+        with Root.for_deposit(root) as store:
+            for plan, (_, originals) in zip(plans, todo, strict=True):
+                current = store.find(plan.object_id)
+                if (current.head if current else None) != plan.seen_head:  # a peer was first
+                    plan = plan_for(store, plan.article, originals)
+                with finish_before_stopping():
+                    done[plan.object_id] = _apply(store, plan, source)
+    except KeyboardInterrupt as exc:
+        raise Interrupted([d for oid, d in done.items() if oid not in settled]) from exc
     return [done[object_id(a.metadata)] for a, _ in items]
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a deposit, with what had been published before it."""
+
+    def __init__(self, done: list[Deposited]) -> None:
+        super().__init__()
+        self.done = done
 
 
 @contextlib.contextmanager

@@ -57,8 +57,15 @@ _FORMATS: dict[str, tuple[str, ...]] = {
     ".xml": ("application/xml", "fmt/101", "Extensible Markup Language"),
 }
 # PRONOM PUIDs (as in opf-fido's signature file; fmt/95 is PDF/A-1a, fmt/354 PDF/A-1b).
-_PDFA = {"1b": "fmt/354", "2a": "fmt/476", "2b": "fmt/477", "2u": "fmt/478", "3a": "fmt/479",
-         "3b": "fmt/480", "3u": "fmt/481"}
+_PDFA = {
+    "1b": "fmt/354",
+    "2a": "fmt/476",
+    "2b": "fmt/477",
+    "2u": "fmt/478",
+    "3a": "fmt/479",
+    "3b": "fmt/480",
+    "3u": "fmt/481",
+}
 
 
 def object_id(md: Metadata) -> str:
