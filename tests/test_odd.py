@@ -209,6 +209,10 @@ def test_random_mutations_rejected_by_tei_all_are_rejected_by_ours(
     data: st.DataObject, edition: bytes, tei_all: etree.RelaxNG
 ) -> None:
     bad = data.draw(mutated(edition))
+    try:
+        etree.fromstring(bad)
+    except etree.XMLSyntaxError:  # e.g. xml:id="" : not even well-formed, both refuse it
+        return
     if not tei_all_ok(tei_all, bad):
         # the RELAX NG alone, without the Schematron: the subset holds for the grammar
         assert not validate.project_rng().validate(etree.ElementTree(etree.fromstring(bad)))

@@ -11,9 +11,7 @@ bounds the whole file.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
-from dataclasses import fields
 from pathlib import Path
 
 from lxml import etree
@@ -25,8 +23,10 @@ from newsarchive.writers.tei import (
     DIGITAL_EDITION_KEY,
     TEI_NS,
     TOOL_NAME,
-    XENO_TYPE,
+    XML_ID,
     XML_LANG,
+    parse_lines_uri,
+    undo_spans,
 )
 
 NS = {"t": TEI_NS}
@@ -147,29 +147,53 @@ def _role_of(label: str) -> str:
     return label.lower() or "contributor"
 
 
-def _xeno(header: etree._Element, name: str) -> dict[str, object]:
-    el = _first(header, f"t:xenoData[@type='{XENO_TYPE}']")
-    if el is None:
-        return {}
-    try:
-        record = json.loads(el.text or "{}")
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"{el.sourceline}:0: xenoData[@type='{XENO_TYPE}'] is not valid JSON: {exc.msg}", name
-        ) from exc
-    if not isinstance(record, dict):
-        raise InputError(f"{el.sourceline}:0: xenoData record is not a JSON object", name)
-    return record
+_STRING_RANGE = re.compile(r"#string-range\(([^,()\s]+),(\d+),(\d+)\)")
 
 
-def _edits(record: dict[str, object], name: str) -> tuple[Edit, ...]:
-    known = {f.name for f in fields(Edit)}
+def _lines(el: etree._Element) -> tuple[int, ...]:
+    parsed = parse_lines_uri(el.get("source") or "")
+    return parsed[1] if parsed else ()
+
+
+def _edits(standoff: etree._Element | None, texts: dict[str, str], name: str) -> tuple[Edit, ...]:
+    """The provenance log from ``standOff/listChange`` (see writers/tei.py for the form).
+
+    Read from the last change to the first: a change written as character spans is
+    undone on its element's text, which is then what the earlier changes point into."""
+    if standoff is None:
+        return ()
+    current = dict(texts)
     edits = []
-    for item in record.get("provenance") or []:
-        if not isinstance(item, dict) or not {"step", "rule", "action"} <= item.keys():
-            raise InputError("xenoData provenance entry lacks step/rule/action", name)
-        edits.append(Edit(**{k: v for k, v in item.items() if k in known}))
-    return tuple(edits)
+    for change in reversed(standoff.xpath("t:listChange/t:change", namespaces=NS)):
+        where = f"{change.sourceline}:0: change"
+        step, action, rule = change.get("subtype"), change.get("type"), change.get("n")
+        if not (step and action and rule is not None):
+            raise InputError(f"{where} lacks @type, @subtype or @n", name)
+        lines = _lines(change)
+        line = lines[-1] if lines else None
+        choices = change.xpath("t:choice", namespaces=NS)
+        if choices:
+            pointers = _STRING_RANGE.findall(change.get("target") or "")
+            targets = {p[0] for p in pointers}
+            if len(pointers) != len(choices) or len(targets) != 1 or not targets <= current.keys():
+                raise InputError(f"{where}: @target does not match its orig/reg pairs", name)
+            target = targets.pop()
+            result = current[target]
+            spans = []
+            for (_, offset, length), choice in zip(pointers, choices, strict=True):
+                orig, reg = _first(choice, "t:orig"), _first(choice, "t:reg")
+                o, n = int(offset), int(length)
+                if orig is None or reg is None or result[o : o + n] != (reg.text or ""):
+                    raise InputError(f"{where}: reg differs from the text it points at", name)
+                spans.append((o, n, orig.text or ""))
+            text = current[target] = undo_spans(result, spans)
+        else:
+            seg_text = _first(change, "t:seg[@type='text']")
+            seg_result = _first(change, "t:seg[@type='result']")
+            text = (seg_text.text or "") if seg_text is not None else ""
+            result = (seg_result.text or "") if seg_result is not None else ""
+        edits.append(Edit(step, rule, action, text, result, line, change.get("cert") == "low"))
+    return tuple(reversed(edits))
 
 
 class _Body:
@@ -185,7 +209,7 @@ class _Body:
     def add(self, kind: str, el: etree._Element, credit: str | None = None) -> None:
         text = _string(el, ours=self.ours)
         if text.strip() or credit:
-            self.blocks.append(Block(kind, text, credit=credit))  # type: ignore[arg-type]
+            self.blocks.append(Block(kind, text, _lines(el), credit))  # type: ignore[arg-type]
 
     def article(self, div: etree._Element) -> None:
         for child in div:
@@ -224,7 +248,7 @@ class _Body:
             credit = _opt(_string(who, ours=self.ours)) if who is not None else None
             if head is not None or credit:
                 caption = _string(head, ours=self.ours) if head is not None else ""
-                self.blocks.append(Block("figure", caption, credit=credit))
+                self.blocks.append(Block("figure", caption, _lines(el), credit))
         elif tag in ("div", "list", "quote", "floatingText", "body", "group", "lg", "sp"):
             for child in el:
                 self.element(child)
@@ -257,7 +281,6 @@ def read_tei(data: bytes, name: str, *, max_bytes: int | None = None) -> Article
     ts = _first(header, "t:fileDesc/t:titleStmt")
     ps = _first(header, "t:fileDesc/t:publicationStmt")
     sd = _first(header, "t:fileDesc/t:sourceDesc")
-    record = _xeno(header, name)
 
     def text_at(ctx: etree._Element | None, path: str) -> str | None:
         if ctx is None:
@@ -318,13 +341,8 @@ def read_tei(data: bytes, name: str, *, max_bytes: int | None = None) -> Article
         or "zh-Hans"
     )
     sha = text_at(ps, "t:idno[@type='sha256']") or text_at(scraped, "t:idno[@type='sha256']")
-    try:  # a hand-edited or foreign xenoData record must fail as bad input, not crash
-        index, count = (int(n) for n in record.get("article") or (1, 1))  # type: ignore[attr-defined]
-        field_sources = tuple(
-            sorted((str(k), str(v)) for k, v in dict(record.get("field_sources") or {}).items())  # type: ignore[call-overload]
-        )
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"xenoData record is malformed: {exc}", name) from exc
+    index, count = _story(scraped, name)
+    field_sources = _field_sources(text_at(scraped, "t:note[@type='field-sources']") or "", name)
     md = Metadata(
         title=title or body.heads.get("main"),
         title_supplied=supplied,
@@ -341,7 +359,7 @@ def read_tei(data: bytes, name: str, *, max_bytes: int | None = None) -> Article
         licence=text_at(ps, "t:availability/t:licence | t:availability/t:p"),
         publisher=text_at(ps, "t:publisher"),
         language=str(language),
-        source_script=record.get("source_script"),  # type: ignore[arg-type]
+        source_script=text_at(scraped, "t:textLang"),
         # A foreign TEI names no scraped file: the TEI file itself is the source.
         source_file=text_at(scraped, "t:name[@type='file']") or Path(name).name,
         source_sha256=sha or hashlib.sha256(data).hexdigest(),
@@ -350,14 +368,36 @@ def read_tei(data: bytes, name: str, *, max_bytes: int | None = None) -> Article
         article_count=count,
         field_sources=field_sources,
     )
-    lines = record.get("source_lines")
-    blocks = body.blocks
-    if (
-        isinstance(lines, list)
-        and len(lines) == len(blocks)
-        and all(isinstance(ls, list) and all(isinstance(n, int) for n in ls) for ls in lines)
-    ):
-        blocks = [
-            Block(b.kind, b.text, tuple(ls), b.credit) for b, ls in zip(blocks, lines, strict=True)
-        ]
-    return Article(md, tuple(blocks), _edits(record, name))
+    texts = {
+        str(el.get(XML_ID)): _string(el, ours=ours_flag)
+        for el in (body_root.iter() if body_root is not None else ())
+        if isinstance(el.tag, str) and el.get(XML_ID)
+    }
+    return Article(md, tuple(body.blocks), _edits(_first(root, "t:standOff"), texts, name))
+
+
+def _story(scraped: etree._Element | None, name: str) -> tuple[int, int]:
+    """(article_index, article_count) from biblScope/measure unit="story" (else 1 of 1)."""
+    if scraped is None:
+        return 1, 1
+    scope = _first(scraped, "t:biblScope[@unit='story']")
+    measure = _first(scraped, "t:extent/t:measure[@unit='story']")
+    try:
+        index = int(scope.get("from", "1")) if scope is not None else 1
+        count = int(measure.get("quantity", "1")) if measure is not None else 1
+    except ValueError as exc:
+        cause = f"{scraped.sourceline}:0: story number is not a number: {exc}"
+        raise InputError(cause, name) from exc
+    if not 1 <= index <= count:
+        raise InputError(f"{scraped.sourceline}:0: story {index} of {count} is impossible", name)
+    return index, count
+
+
+def _field_sources(text: str, name: str) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for item in text.split():
+        field, sep, source = item.partition("=")
+        if not (sep and field and source):
+            raise InputError(f"field-sources note: {item!r} is not field=source", name)
+        pairs.append((field, source))
+    return tuple(sorted(pairs))

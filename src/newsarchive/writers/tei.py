@@ -11,10 +11,24 @@ on the same day):
 * credits -> ``respStmt`` with ``resp/@key`` = role and the printed label as its text.
 * newspaper, edition, page, section, date, url -> ``sourceDesc/biblStruct``; the scraped
   file (name, encoding, sha256) -> ``sourceDesc/bibl[@type="scraped-file"]``.
-* what has no TEI element (the full provenance log, per-block source lines, field sources,
-  source script, position on a multi-article page) -> one JSON object in
-  ``xenoData[@type="newsarchive"]``; the provenance is also summarised for people in
-  ``editorialDecl`` and ``revisionDesc``.
+* the scraped file -> ``sourceDesc/bibl[@type="scraped-file"]``: its name, encoding,
+  sha256, the script it was in (``textLang``), the story's place on a multi-story page
+  (``biblScope unit="story"`` + ``extent/measure unit="story"``) and where each header
+  field came from (``note type="field-sources"``, ``field=source`` pairs).
+* every ``head``, ``p``, ``figure``, ``label`` and ``ab`` of the body has an ``xml:id``
+  and, in ``@source``, the lines of the scraped file it came from as RFC 5147 fragments
+  (``file.txt#line=9,12`` = lines 10-12).
+* the provenance log -> ``standOff/listChange``, one ``change`` per edit in order:
+  ``@type`` = action, ``@subtype`` = step, ``@n`` = rule id, ``@source`` = the source line,
+  ``@cert="low"`` = doubtful. An edit whose result is the text of a body element is
+  written character by character: ``@target`` lists ``#string-range(ID,offset,length)``
+  pointers (TEI's pointer scheme; offsets from 0 in the element's text as it stood right
+  after this edit, i.e. with the later character edits of the log undone — the text as
+  written for the last one) and the content one ``choice/orig+reg`` per pointer; any
+  other edit keeps its text and result in ``seg[@type="text"]`` and
+  ``seg[@type="result"]`` (``@target`` then names the element it concerns, where one
+  does). ``editorialDecl`` summarises the steps for people and says
+  (``@method="markup"``) that edits are recorded; ``revisionDesc`` counts them.
 * body: ``div[@type="article"]``; TEI allows ``head`` only at the top of a ``div``, so every
   heading block opens a ``div[@type="section"]``; photographer of a figure ->
   ``figure/byline/persName[@role="photographer"]``; label blocks -> ``label``; unclassified
@@ -24,10 +38,10 @@ on the same day):
 from __future__ import annotations
 
 import datetime as dt
-import json
+import difflib
 import re
 from collections import Counter
-from dataclasses import asdict, fields
+from urllib.parse import quote, unquote
 
 from lxml import etree
 
@@ -44,7 +58,6 @@ SCH_NS = "http://purl.oclc.org/dsdl/schematron"
 # Relative: an archive package ships the two schemas beside its editions (schemas/README.md).
 SCHEMA_HREF = "newsarchive.rng"
 SCHEMATRON_HREF = "newsarchive.sch"
-XENO_TYPE = "newsarchive"
 TOOL_ID = "newsarchive"  # xml:id of appInfo/application, the target of change/@who
 
 # Characters XML 1.0 forbids (C0 controls except tab/LF/CR, surrogates, U+FFFE/FFFF).
@@ -141,32 +154,6 @@ def emitted_blocks(article: Article) -> list[Block]:
     ]
 
 
-def xeno_record(article: Article) -> dict[str, object]:
-    """The machine record for what TEI has no element for (read back by readers/tei.py)."""
-    md = article.metadata
-    defaults = {f.name: f.default for f in fields(Edit)}
-    edits = [
-        {k: v for k, v in asdict(e).items() if k in ("step", "rule", "action") or v != defaults[k]}
-        for e in article.provenance
-    ]
-    record: dict[str, object] = {
-        "format": 1,
-        "article": [md.article_index, md.article_count],
-        "field_sources": dict(md.field_sources),
-        "source_lines": [list(b.source_lines) for b in emitted_blocks(article)],
-        "provenance": edits,
-    }
-    if md.source_script:
-        record["source_script"] = md.source_script
-    return record
-
-
-def _json_for_xml(record: dict[str, object]) -> str:
-    text = json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    # Forbidden characters can only sit inside JSON strings: a \u escape is the same value.
-    return _XML_FORBIDDEN.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
-
-
 def _people(parent: etree._Element, tag: str, names: tuple[str, ...]) -> None:
     for name in names:
         if name.strip():
@@ -250,6 +237,18 @@ def _publication_stmt(fd: etree._Element, article: Article, options: Options, to
     _sub(ps, "date", today, when=today)
 
 
+# textLang/@mainLang must be BCP 47: the detector's "mixed" and "none" are said in words.
+_SCRIPT_LANG = {"zh-Hans": "zh-Hans", "zh-Hant": "zh-Hant", "mixed": "zh"}
+
+
+def _text_lang(parent: etree._Element, script: str) -> None:
+    el = _sub(parent, "textLang", script)
+    if script in _SCRIPT_LANG:
+        el.set("mainLang", _SCRIPT_LANG[script])
+    if script == "mixed":
+        el.set("otherLangs", "zh-Hans zh-Hant")
+
+
 def _source_desc(fd: etree._Element, article: Article) -> None:
     md = article.metadata
     sd = _sub(fd, "sourceDesc")
@@ -293,7 +292,11 @@ def _source_desc(fd: etree._Element, article: Article) -> None:
             _sub(bibl, "biblScope", md.section, unit="section")
         if md.url:
             _sub(bibl, "idno", md.url, type="URI")
-    if md.source_file or md.source_encoding or md.source_sha256:
+    sources = " ".join(f"{k}={v}" for k, v in md.field_sources if _is_token(k + v))
+    story = md.article_count > 1 or md.article_index != 1
+    if md.source_file or md.source_encoding or md.source_sha256 or md.source_script or (
+        sources or story
+    ):
         f = _sub(sd, "bibl", type="scraped-file")
         if md.source_file:
             _sub(f, "name", md.source_file, type="file")
@@ -301,6 +304,18 @@ def _source_desc(fd: etree._Element, article: Article) -> None:
             _sub(f, "note", md.source_encoding, type="encoding")
         if md.source_sha256:
             _sub(f, "idno", md.source_sha256, type="sha256")
+        if md.source_script:
+            _text_lang(f, md.source_script)
+        if story:
+            n, count = str(md.article_index), str(md.article_count)
+            scope = _sub(f, "biblScope", f"story {n} of {count} on the page", unit="story")
+            scope.set("from", n)
+            scope.set("to", n)
+            scope.set(XML_LANG, "en")
+            _sub(_sub(f, "extent"), "measure", _plural(md.article_count, "story").replace(
+                "storys", "stories"), unit="story", quantity=count, lang="en")
+        if sources:
+            _sub(f, "note", sources, type="field-sources")
     if not len(sd):
         _sub(sd, "p", "No source was recorded for this text.", lang="en")
 
@@ -374,6 +389,14 @@ def _encoding_desc(header: etree._Element, article: Article) -> None:
     if not steps:
         return
     decl = _sub(ed, "editorialDecl")
+    _sub(
+        decl,
+        "p",
+        f"Every edit is recorded, in order, as a change in standOff/listChange "
+        f"({_plural(len(article.provenance), 'edit')}): type = action, subtype = step, "
+        "n = rule; changes of characters point at the changed text with "
+        "#string-range(id,offset,length) and give orig/reg for each stretch.",
+    )
     for step in steps:
         edits = [e for e in article.provenance if e.step == step]
         element = step_element(step)
@@ -385,7 +408,7 @@ def _encoding_desc(header: etree._Element, article: Article) -> None:
             continue
         attrs: dict[str, str] = {}
         if element in ("normalization", "correction"):
-            attrs["method"] = "silent"
+            attrs["method"] = "markup"  # every edit is a change in standOff/listChange
         elif element == "hyphenation":
             attrs["eol"] = "none"  # lines broken mid-sentence are rejoined, no break kept
         el = _sub(decl, element, **attrs)
@@ -438,14 +461,64 @@ def _is_token(value: str) -> bool:
     return bool(re.fullmatch(r"[^\s\x00-\x1f]+", value))
 
 
-def _body(text_el: etree._Element, article: Article, blocks: list[Block]) -> None:
+def lines_uri(file: str, lines: tuple[int, ...]) -> str | None:
+    """RFC 5147 fragments of the scraped file for 1-based ``lines``: each run of
+    consecutive lines is one ``file#line=a,b`` (the text between line breaks a and b)."""
+    if not file or not lines or any(n < 1 for n in lines):
+        return None
+    base = quote(file, safe="")
+    runs: list[list[int]] = []
+    for n in lines:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return " ".join(f"{base}#line={run[0] - 1},{run[-1]}" for run in runs)
+
+
+def parse_lines_uri(value: str) -> tuple[str, tuple[int, ...]] | None:
+    """Inverse of :func:`lines_uri`: (file name, lines), None if not of that form."""
+    file = None
+    lines: list[int] = []
+    for part in value.split():
+        m = re.fullmatch(r"([^#]*)#line=(\d+),(\d+)", part)
+        if not m or (file is not None and unquote(m[1]) != file) or int(m[2]) >= int(m[3]):
+            return None
+        file = unquote(m[1])
+        lines += range(int(m[2]) + 1, int(m[3]) + 1)
+    return (file, tuple(lines)) if file is not None else None
+
+
+_ID_PREFIX = {"heading": "h", "paragraph": "p", "figure": "f", "label": "l", "line": "ab"}
+
+
+class _Ids:
+    """xml:id per element kind, numbered in document order (h1, p1, f1, l1, ab1)."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+
+    def __call__(self, el: etree._Element, prefix: str) -> str:
+        self.counts[prefix] += 1
+        ident = f"{prefix}{self.counts[prefix]}"
+        el.set(XML_ID, ident)
+        return ident
+
+
+def _body(
+    text_el: etree._Element, article: Article, blocks: list[Block]
+) -> tuple[list[str], dict[str, str]]:
+    """Write the body; return the xml:id that carries each block's text (in order) and the
+    id of the printed title/subtitle heads ("title"/"subtitle")."""
     md = article.metadata
+    new_id = _Ids()
     body = _sub(text_el, "body")
     div = _sub(body, "div", type="article")
+    heads: dict[str, str] = {}
     if md.subtitle and md.subtitle.strip():
-        _sub(div, "head", md.subtitle, type="sub")
+        heads["subtitle"] = new_id(_sub(div, "head", md.subtitle, type="sub"), "h")
     if md.title and md.title.strip() and not md.title_supplied:
-        _sub(div, "head", md.title, type="main")
+        heads["title"] = new_id(_sub(div, "head", md.title, type="main"), "h")
     names = [a for a in md.authors if a.strip()]
     if names:
         byline = _sub(div, "byline")
@@ -454,25 +527,152 @@ def _body(text_el: etree._Element, article: Article, blocks: list[Block]) -> Non
             if i < len(names) - 1:
                 el.tail = " "
     current = div
+    ids: list[str] = []
     for block in blocks:
+        el: etree._Element
         if block.kind == "heading":
             current = _sub(div, "div", type="section")
-            _sub(current, "head", block.text)
+            el = _sub(current, "head", block.text)
         elif block.kind == "paragraph":
-            _sub(current, "p", block.text)
+            el = _sub(current, "p", block.text)
         elif block.kind == "label":
-            _sub(current, "label", block.text)
+            el = _sub(current, "label", block.text)
         elif block.kind == "line":
-            _sub(current, "ab", block.text, type="line")
-        elif block.kind == "figure":
-            fig = _sub(current, "figure")
+            el = _sub(current, "ab", block.text, type="line")
+        else:  # figure: the caption is its head
+            el = _sub(current, "figure")
+        ident = new_id(el, _ID_PREFIX[block.kind])
+        where = lines_uri(md.source_file, block.source_lines)
+        if where:
+            el.set("source", where)
+        if block.kind == "figure":
             if block.text.strip():
-                _sub(fig, "head", block.text)
+                ident = new_id(_sub(el, "head", block.text), "h")
             if block.credit and block.credit.strip():
-                credit = _sub(fig, "byline", "摄影：")
+                credit = _sub(el, "byline", "摄影：")
                 _sub(credit, "persName", block.credit, role="photographer")
+        ids.append(ident)
     if md.author_affiliation and md.author_affiliation.strip():
         _sub(_sub(div, "byline"), "affiliation", md.author_affiliation)
+    return ids, heads
+
+
+# Beyond this length an edit's two texts are not diffed (difflib is quadratic); an edit of
+# equal length is compared position by position at any length.
+_DIFF_LIMIT = 5000
+
+
+def char_spans(before: str, after: str) -> list[tuple[int, int, str, str]] | None:
+    """(offset in ``after``, length in ``after``, original, regularised) for each changed
+    stretch, or None when the two are too long to diff."""
+    spans: list[tuple[int, int, str, str]] = []
+    if len(before) == len(after):
+        start = None
+        for i, (a, b) in enumerate(zip(before, after, strict=True)):
+            if a != b and start is None:
+                start = i
+            elif a == b and start is not None:
+                spans.append((start, i - start, before[start:i], after[start:i]))
+                start = None
+        if start is not None:
+            spans.append((start, len(after) - start, before[start:], after[start:]))
+        return spans
+    if max(len(before), len(after)) > _DIFF_LIMIT:
+        return None
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op != "equal":
+            spans.append((j1, j2 - j1, before[i1:i2], after[j1:j2]))
+    return spans
+
+
+def undo_spans(after: str, spans: list[tuple[int, int, str]]) -> str:
+    """The text before the edit: ``after`` with each (offset, length, original) put back."""
+    text = after
+    for offset, length, orig in sorted(spans, reverse=True):
+        text = text[:offset] + orig + text[offset + length :]
+    return text
+
+
+def _plan(
+    edits: tuple[Edit, ...], blocks: list[Block], ids: list[str], texts: dict[str, str]
+) -> list[tuple[str | None, list[tuple[int, int, str, str]] | None]]:
+    """Per edit: (xml:id it concerns, character spans or None for the full form).
+
+    Edits are walked from the last to the first, undoing each one that is written as spans,
+    so an earlier edit (script conversion) is located in the text as the later ones
+    (punctuation) found it: its offsets count in the element's text as it stood right
+    after that edit. The reader undoes them in the same order."""
+    current = dict(texts)
+    plan: list[tuple[str | None, list[tuple[int, int, str, str]] | None]] = []
+    for edit in reversed(edits):
+        located = [ids[i] for i, b in enumerate(blocks)
+                   if edit.line is not None and edit.line in b.source_lines]
+        target = None
+        if edit.result and edit.text and edit.text != edit.result:
+            target = next((i for i in located if current.get(i) == edit.result), None)
+            if target is None:
+                same = [i for i, t in current.items() if t == edit.result]
+                target = same[0] if len(same) == 1 else None
+        spans = None
+        if target is not None and clean_text(edit.text) == edit.text:
+            spans = char_spans(edit.text, edit.result)
+            if spans and undo_spans(edit.result, [s[:3] for s in spans]) == edit.text:
+                current[target] = edit.text
+            else:
+                spans = None
+        plan.append((target if spans else (located[0] if located else None), spans))
+    return plan[::-1]
+
+
+def _stand_off(root: etree._Element, article: Article, blocks: list[Block], ids: list[str],
+               heads: dict[str, str]) -> None:
+    if not article.provenance:
+        return
+    md = article.metadata
+    texts = {ident: clean_text(b.text) for ident, b in zip(ids, blocks, strict=True)}
+    if "title" in heads and md.title:
+        texts[heads["title"]] = clean_text(md.title)
+    if "subtitle" in heads and md.subtitle:
+        texts[heads["subtitle"]] = clean_text(md.subtitle)
+    changes = _sub(_sub(root, "standOff"), "listChange", type="normalisation", lang="en")
+    plan = _plan(article.provenance, blocks, ids, texts)
+    for number, (edit, (target, spans)) in enumerate(zip(article.provenance, plan, strict=True), 1):
+        change = _sub(changes, "change", type=_token(edit.action), subtype=_token(edit.step))
+        change.set(XML_ID, f"e{number}")
+        change.set("n", clean_text(edit.rule))
+        if edit.line is not None:
+            where = lines_uri(md.source_file, (edit.line,))
+            if where:
+                change.set("source", where)
+        if edit.doubtful:
+            change.set("cert", "low")
+        parts = []
+        if spans:
+            change.set(
+                "target", " ".join(f"#string-range({target},{o},{n})" for o, n, _, _ in spans)
+            )
+            for _, _, orig, reg in spans:
+                choice = _sub(change, "choice")
+                _sub(choice, "orig", orig)
+                _sub(choice, "reg", reg)
+                parts.append(choice)
+        else:
+            if target:
+                change.set("target", f"#{target}")
+            if edit.text:
+                parts.append(_sub(change, "seg", edit.text, type="text"))
+            if edit.result:
+                parts.append(_sub(change, "seg", edit.result, type="result"))
+        # one line per change: a space between the parts keeps pretty-printing out of it
+        for part in parts[:-1]:
+            part.tail = " "
+
+
+def _token(value: str) -> str:
+    if not _is_token(value):
+        raise ValueError(f"edit step/action {value!r} is not a single word")
+    return value
 
 
 def build_tei(article: Article, options: Options, *, when: dt.date | None = None) -> etree._Element:
@@ -492,9 +692,9 @@ def build_tei(article: Article, options: Options, *, when: dt.date | None = None
     _source_desc(fd, article)
     _encoding_desc(header, article)
     _profile_desc(header, article)
-    _sub(header, "xenoData", _json_for_xml(xeno_record(article)), type=XENO_TYPE)
     _revision_desc(header, article, today)
-    _body(_sub(root, "text"), article, blocks)
+    ids, heads = _body(_sub(root, "text"), article, blocks)
+    _stand_off(root, article, blocks, ids, heads)
     return root
 
 
