@@ -175,18 +175,25 @@ def _edits(standoff: etree._Element | None, texts: dict[str, str], name: str) ->
         if choices:
             pointers = _STRING_RANGE.findall(change.get("target") or "")
             targets = {p[0] for p in pointers}
-            if len(pointers) != len(choices) or len(targets) != 1 or not targets <= current.keys():
+            pairs = [(_first(c, "t:orig"), _first(c, "t:reg")) for c in choices]
+            if len(pointers) != len(choices) or len(targets) != 1 or any(
+                o is None or r is None for o, r in pairs
+            ):
                 raise InputError(f"{where}: @target does not match its orig/reg pairs", name)
             target = targets.pop()
-            result = current[target]
-            spans = []
-            for (_, offset, length), choice in zip(pointers, choices, strict=True):
-                orig, reg = _first(choice, "t:orig"), _first(choice, "t:reg")
-                o, n = int(offset), int(length)
-                if orig is None or reg is None or result[o : o + n] != (reg.text or ""):
-                    raise InputError(f"{where}: reg differs from the text it points at", name)
-                spans.append((o, n, orig.text or ""))
-            text = current[target] = undo_spans(result, spans)
+            result = current.get(target, "")
+            spans = [(int(o), int(n), orig.text or "") for (_, o, n), (orig, _) in
+                     zip(pointers, pairs, strict=True)]
+            regs = [reg.text or "" for _, reg in pairs]
+            if target in current and all(
+                result[o : o + n] == reg for (o, n, _), reg in zip(spans, regs, strict=True)
+            ):
+                text = current[target] = undo_spans(result, spans)
+            else:
+                # The text was corrected by hand after the edition was made (or the element
+                # is gone): the stretches no longer fit, so the edit keeps only them.
+                text = "…".join(orig for _, _, orig in spans)
+                result = "…".join(regs)
         else:
             seg_text = _first(change, "t:seg[@type='text']")
             seg_result = _first(change, "t:seg[@type='result']")
