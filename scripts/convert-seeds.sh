@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
-apt_ensure python3-venv fonts-arphic-uming icc-profiles-free
+# UMing, then the fallback and Latin faces of src/newsarchive/data/fonts.toml.
+apt_ensure python3-venv fonts-arphic-uming fonts-hanazono fonts-liberation2 fonts-dejavu-core \
+  icc-profiles-free
 install_newsarchive ""
 .venv/bin/newsarchive convert seeds -o output

@@ -8,8 +8,10 @@ cd "$(dirname "$0")/.."
 source scripts/setup.sh
 # poppler (pdftotext/pdffonts/pdftoppm), qpdf, PDFBox preflight (PDF/A) + Java,
 # LibreOffice writer (second DOCX reader), jing (TEI), pandoc and chromium (review page),
-# the UMing font and the sRGB ICC profile the PDFs embed, maven (fetches veraPDF).
-packages="python3-venv poppler-utils qpdf fonts-arphic-uming icc-profiles-free
+# the PDF's fonts (UMing; fallbacks and Latin face, src/newsarchive/data/fonts.toml) and
+# the sRGB ICC profile the PDFs embed, maven (fetches veraPDF).
+packages="python3-venv poppler-utils qpdf fonts-arphic-uming fonts-hanazono
+  fonts-liberation2 fonts-dejavu-core icc-profiles-free
   libreoffice-writer-nogui libpdfbox2-java default-jre-headless libactivation-java
   libjaxb-api-java jing pandoc chromium maven"
 # shellcheck disable=SC2086

@@ -430,12 +430,32 @@ def test_reproducible(tmp_path: Path) -> None:
     assert a == b
 
 
-def test_missing_glyph_is_a_font_error() -> None:
+def test_glyph_missing_from_every_face_is_a_font_error_naming_the_input() -> None:
     art = realistic()
-    bad = art.evolve(blocks=[*art.blocks, Block("paragraph", "生僻字𠀀与表情😀。")])
+    # U+31350 (CJK Extension H, Unicode 15) and U+1F9A9 (Unicode 12): newer than every face.
+    bad = art.evolve(blocks=[*art.blocks, Block("paragraph", "生僻字\U00031350与表情🦩。")])
     with pytest.raises(FontError) as err:
         write_pdf(bad, Options(), created=CREATED)
-    assert "U+20000" in str(err.value) and "U+1F600" in str(err.value)
+    message = str(err.value)
+    assert message.startswith(art.metadata.source_file + ": "), message
+    assert "U+31350" in message and "U+1F9A9" in message and "AR PL UMing CN" in message
+    assert "\n" not in message
+
+
+def test_fallback_faces_and_latin_face(tmp_path: Path) -> None:
+    """Characters UMing lacks come from the declared fallbacks, Latin from the Latin face;
+    each face embedded as a subset, and the text extracts back."""
+    extra = "爲❶◀𠀀\U0002B820与COVID-19和3154.5万元"  # U+2B820: Extension E
+    art = realistic()
+    art = art.evolve(blocks=[*art.blocks, Block("paragraph", extra)])
+    r = _build("fallback", art, out=tmp_path)
+    fonts = subprocess.run(["pdffonts", str(r.pdf)], capture_output=True, text=True,
+                           check=True).stdout
+    for face in ("UMingCN", "HanaMinA", "HanaMinB", "LiberationSerif"):
+        assert face in fonts, fonts
+    check_fonts(r)
+    assert fidelity(r) == 1.0
+    assert normalise_for_compare(extra) in normalise_for_compare(r.text())
 
 
 def test_font_option_with_index(tmp_path: Path) -> None:
@@ -606,3 +626,74 @@ def test_page_furniture_is_artifact(corpus: dict[str, Rendered]) -> None:
                     assert depth > 0, f"{op} outside marked content"
             assert depth == 0
             assert kinds.count("/Artifact") >= 1
+
+
+# ----------------------------------------------------------------------------- Traditional
+
+TRADITIONAL = ("hant", "hant-tw", "hant-hk")
+
+
+@pytest.fixture(scope="session")
+def hant_corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Rendered]:
+    """Every seed in each Traditional target, through the whole normaliser."""
+    from newsarchive.pipeline import normalize_file
+
+    out = tmp_path_factory.mktemp("hantpdf")
+    made = {}
+    for script in TRADITIONAL:
+        for seed in SEEDS:
+            for i, art in enumerate(normalize_file(seed, Options(script=script))):
+                name = f"{script}-{seed.stem}-{i}"
+                made[name] = _build(name, art, options=Options(script=script), out=out)
+    return made
+
+
+def test_traditional_editions_of_every_seed(hant_corpus: dict[str, Rendered]) -> None:
+    """Glyph coverage (write_pdf checks it), fidelity 100 %, kinsoku, embedded fonts and
+    the regional forms: s2t's 爲/裏 for plain hant, Taiwan 為/裡, Hong Kong 為/裏."""
+    assert len(hant_corpus) >= len(TRADITIONAL) * len(SEEDS)
+    # s2t has 爲 (為 only in a few phrases of its dictionary, e.g. 成為).
+    forms = {"hant": ("爲", "\0"), "hant-tw": ("為", "爲"), "hant-hk": ("為", "爲")}
+    subfont = {"hant": "UMingTW", "hant-tw": "UMingTW", "hant-hk": "UMingHK"}
+    seen: dict[str, str] = {s: "" for s in TRADITIONAL}
+    for name, r in hant_corpus.items():
+        script = next(s for s in sorted(TRADITIONAL, key=len, reverse=True)
+                      if name.startswith(s + "-"))
+        check_fonts(r)
+        assert fidelity(r) == 1.0, name
+        check_kinsoku(r)
+        text = r.text()
+        seen[script] += text
+        assert subfont[script] in subprocess.run(["pdffonts", str(r.pdf)], capture_output=True,
+                                                 text=True, check=True).stdout, name
+        assert "摄" not in text and "来源文件" not in text, name  # our words converted too
+    for script, (kept, never) in forms.items():
+        assert kept in seen[script] and never not in seen[script], script
+    assert "裡" in seen["hant-tw"] and "裏" not in seen["hant-tw"]
+    assert "裏" in seen["hant-hk"]
+
+
+@pytest.mark.parametrize("script", TRADITIONAL)
+def test_convert_seeds_in_traditional(script: str, tmp_path: Path) -> None:
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "newsarchive", "convert", str(ROOT / "seeds"),
+                           "-r", "-o", str(tmp_path), "--script", script, "-q", "-j", "1"],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert len(list(tmp_path.glob("*.pdf"))) == len(list(tmp_path.glob("*.tei.xml"))) >= 5
+
+
+def test_unsettable_character_still_writes_tei_and_docx(tmp_path: Path) -> None:
+    import sys
+
+    page = tmp_path / "rare.txt"
+    page.write_text("生僻字\U00031350在此。\n" + "这是一段正文，用来测试。" * 6 + "\n", "utf-8")
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "newsarchive", "convert", str(page), "-o",
+                           str(out), "-q"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 3, proc.stderr  # every input failed
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"{page}: no glyph"), proc.stderr
+    assert "U+31350" in lines[0]
+    assert sorted(p.name for p in out.iterdir()) == ["rare.docx", "rare.tei.xml"]

@@ -1,5 +1,6 @@
 """veraPDF (the reference PDF/A and PDF/UA validator) over every seed's PDF at every --pdfa
-level, and control files that must fail.
+level, the Traditional editions (hant, hant-tw, hant-hk) and every evaluation case at the
+default level, and control files that must fail.
 One JVM start validates every file (flavour 0: each file against every flavour its XMP
 declares; which profiles were applied is checked too: PDF/A-xy and, from part 2 on,
 PDF/UA-1)."""
@@ -12,12 +13,13 @@ import pikepdf
 import pytest
 import verapdf
 
-from newsarchive.options import PDFA_LEVELS, Options
+from newsarchive.options import DEFAULT_PDFA, PDFA_LEVELS, Options
 from newsarchive.pipeline import normalize_file, output_stem, render
 from newsarchive.writers.pdf import DEFAULT_FONT
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
+EVAL_CASES = sorted((ROOT.parent / "shared" / "eval" / "cases").glob("*.txt"))
 UA1 = "PDF/UA-1 validation profile"
 
 
@@ -42,6 +44,25 @@ def editions(tmp_path_factory: pytest.TempPathFactory) -> dict[Path, str]:
                 path = out / f"{output_stem(article)}.{level}.pdf"
                 path.write_bytes(render(article, "pdf", Options(pdfa=level)))
                 made[path] = level
+    for script in ("hant", "hant-tw", "hant-hk"):
+        for seed in SEEDS:
+            for article in normalize_file(seed, Options(script=script)):
+                path = out / f"{output_stem(article)}.{script}.pdf"
+                path.write_bytes(render(article, "pdf", Options(script=script)))
+                made[path] = DEFAULT_PDFA
+    return made
+
+
+@pytest.fixture(scope="module")
+def eval_editions(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """The real pages of ../shared/eval (read here, never copied), at the default level."""
+    out = tmp_path_factory.mktemp("verapdf-eval")
+    made: list[Path] = []
+    for case in EVAL_CASES:
+        for article in normalize_file(case):
+            path = out / f"{output_stem(article)}.pdf"
+            path.write_bytes(render(article, "pdf", Options()))
+            made.append(path)
     return made
 
 
@@ -76,9 +97,9 @@ def controls(editions: dict[Path, str], tmp_path_factory: pytest.TempPathFactory
 
 
 @pytest.fixture(scope="module")
-def results(editions: dict[Path, str], controls: dict[Path, str]
+def results(editions: dict[Path, str], controls: dict[Path, str], eval_editions: list[Path]
             ) -> dict[Path, verapdf.FileResult]:
-    return verapdf.validate([*editions, *controls])
+    return verapdf.validate([*editions, *controls, *eval_editions])
 
 
 def test_every_seed_compliant_at_every_level(editions: dict[Path, str],
@@ -89,6 +110,17 @@ def test_every_seed_compliant_at_every_level(editions: dict[Path, str],
     assert not bad, bad
     for path, level in editions.items():
         assert results[path].profiles() == profiles(level), (path.name, level)
+
+
+def test_every_eval_case_compliant(eval_editions: list[Path],
+                                   results: dict[Path, verapdf.FileResult]) -> None:
+    if not EVAL_CASES:
+        pytest.skip("../shared/eval/cases not present")
+    assert len(eval_editions) >= len(EVAL_CASES)
+    bad = {p.name: results[p].failures() for p in eval_editions if not results[p].compliant()}
+    assert not bad, bad
+    for path in eval_editions:
+        assert results[path].profiles() == profiles(DEFAULT_PDFA), path.name
 
 
 def test_controls_fail_on_their_rule(controls: dict[Path, str],

@@ -8,7 +8,7 @@ Command-line options override it. Example::
     publisher = "Example Library, digital edition"
     authority = "Example Library, Digital Collections"   # TEI publicationStmt/authority
     licence = "CC BY-NC 4.0"
-    script = "hans"            # hans | hant | keep
+    script = "hans"            # hans | hant | hant-tw | hant-hk | keep
     punctuation = "fix"        # fix | keep
     font = "/usr/share/fonts/truetype/arphic/uming.ttc:0"
     pdfa = "2a"                # 2a (default) | 1b | 2b | 2u | 3a | 3b | 3u
@@ -35,11 +35,10 @@ from pathlib import Path
 from typing import Any
 
 from newsarchive.errors import UsageError
-from newsarchive.options import DEFAULT_PDFA, PDFA_LEVELS, Options
+from newsarchive.options import DEFAULT_PDFA, PDFA_LEVELS, SCRIPTS, Options
 
 FILE_NAME = "newsarchive.toml"
 FORMATS = ("tei", "docx", "pdf")
-SCRIPTS = ("hans", "hant", "keep")
 PUNCTUATIONS = ("fix", "keep")
 DEFAULT_ARCHIVE_ROOT = Path("archive")
 

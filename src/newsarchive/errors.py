@@ -29,6 +29,16 @@ class FontError(NewsarchiveError):
     """The font cannot be loaded or does not cover the article's characters."""
 
 
+class PartialOutput(NewsarchiveError):
+    """Some editions of an input cannot be made (the cause); ``outputs`` (file name -> bytes)
+    are the ones that can, written all the same: a PDF without a glyph for a character
+    must not cost the archive its TEI. The input still counts as failed."""
+
+    def __init__(self, error: NewsarchiveError, outputs: dict[str, bytes]) -> None:
+        super().__init__(error.cause, error.path)
+        self.outputs = outputs
+
+
 class OutputError(NewsarchiveError):
     """An output cannot be written."""
 

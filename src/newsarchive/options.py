@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-Script = Literal["hans", "hant", "keep"]
+# hant-tw / hant-hk: Traditional in Taiwan's / Hong Kong's standard character forms (為, 裡).
+Script = Literal["hans", "hant", "hant-tw", "hant-hk", "keep"]
+SCRIPTS: tuple[str, ...] = ("hans", "hant", "hant-tw", "hant-hk", "keep")
 # PDF/A level of the PDF edition. Every level is tagged and PDF/UA-1 except 1b (PDF 1.4,
 # kept for systems that want PDF/A-1); "a" and "u" differ from "b" only in what they declare.
 PdfaLevel = Literal["2a", "1b", "2b", "2u", "3a", "3b", "3u"]

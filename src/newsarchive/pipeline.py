@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from newsarchive.errors import InputError, NewsarchiveError
+from newsarchive.errors import FontError, InputError, NewsarchiveError, PartialOutput
 from newsarchive.fsio import read_regular
 from newsarchive.model import Article
 from newsarchive.normalize import normalize
@@ -144,14 +144,27 @@ def render_all(
     articles: list[Article], formats: list[str], options: Options, input_name: str | None = None
 ) -> dict[str, bytes]:
     """Every edition of every article, keyed by output file name, rendered in memory first
-    so that a failure in any of them writes nothing for this input."""
+    so that a failure in any of them writes nothing for this input — except a PDF that no
+    font can set: then :class:`PartialOutput` carries the editions that could be made."""
     outputs: dict[str, bytes] = {}
+    unset: FontError | None = None
     for article in articles:
         # One story per input (a TEI file holds one) keeps the bare input stem.
         stem = output_stem(article, input_name, numbered=len(articles) > 1)
         need_tei = "tei" in formats or attaches_source(options.pdfa)
         tei = render(article, "tei", options) if need_tei else None
         for fmt in formats:
-            data = tei if fmt == "tei" and tei is not None else render(article, fmt, options, tei)
+            try:
+                data = tei if fmt == "tei" and tei is not None else render(
+                    article, fmt, options, tei)
+            except FontError as exc:
+                if fmt != "pdf":
+                    raise
+                unset = unset or exc
+                continue
             outputs[stem + FORMATS[fmt]] = data
+    if unset is not None:
+        if input_name:  # the input as the user named it, like every other error
+            unset.path = input_name
+        raise PartialOutput(unset, outputs)
     return outputs

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from newsarchive import __version__
 from newsarchive.batch.inputs import STDIN, STDIN_NAME, Input
-from newsarchive.errors import InputError, NewsarchiveError
+from newsarchive.errors import InputError, NewsarchiveError, PartialOutput
 from newsarchive.fsio import atomic_write_many, read_regular
 from newsarchive.model import Article
 from newsarchive.options import Options, attaches_source
@@ -142,7 +142,7 @@ def warm_up(options: Options, formats: Iterable[str]) -> None:
         if "docx" in formats:
             from newsarchive.writers import docx
 
-            docx.warm_up("zh-Hant" if options.script == "hant" else "zh-Hans")
+            docx.warm_up(TARGETS.get(options.script, ("", "zh-Hans"))[1])
         if "pdf" in formats:
             from newsarchive.writers.pdf import font_spec, register_font
 
@@ -245,11 +245,18 @@ def run_task(task: Task) -> Result:
             name = str(Path(item.path).parent / item.name)
         if articles is None:
             articles = normalize_bytes(data, name, options)
-        outputs = render_all(articles, list(task.formats), options, input_name=name)
+        partial: PartialOutput | None = None
+        try:
+            outputs = render_all(articles, list(task.formats), options, input_name=name)
+        except PartialOutput as exc:  # e.g. the TEI and DOCX, but no PDF: written, failed
+            outputs, partial = exc.outputs, exc
         target = out_dir / item.relative_dir
-        # All editions of the input or none: a state record never points at half of them.
+        # All editions of the input or none: a state record never points at half of them
+        # (a partial result is "failed", which the state does not record).
         atomic_write_many({target / file_name: blob for file_name, blob in outputs.items()})
         result.outputs = [str(target / file_name) for file_name in outputs]
+        if partial is not None:
+            raise partial
         if prev is not None:
             # Editions of the last run in a format made again, under a name this run no
             # longer makes (a page now split in two), would look current: they go.

@@ -21,7 +21,13 @@ from newsarchive.normalize._lines import HAN_RE
 STEP = "script"
 
 # target -> (OpenCC config converting *to* the target, BCP 47 tag of the target)
-TARGETS: dict[str, tuple[str, str]] = {"hans": ("t2s", "zh-Hans"), "hant": ("s2t", "zh-Hant")}
+# s2tw/s2hk are OpenCC's character-level regional configurations (為/裡, not s2t's 爲/裏).
+TARGETS: dict[str, tuple[str, str]] = {
+    "hans": ("t2s", "zh-Hans"),
+    "hant": ("s2t", "zh-Hant"),
+    "hant-tw": ("s2tw", "zh-Hant-TW"),
+    "hant-hk": ("s2hk", "zh-Hant-HK"),
+}
 # Share of Han characters that must change before a document counts as the other script.
 # Measured on the seeds: 36.65 % for the Traditional one, at most 0.02 % for the others.
 THRESHOLD = 0.05
@@ -153,9 +159,10 @@ def to_target_script(article: Article, target: str) -> Article:
         return article
     config, language = TARGETS[target]
     convert = converter(config).convert
-    learned = (
+    source = article.metadata.source_script
+    learned = (  # a Traditional source keeps its own forms in every Traditional target
         learned_characters(article.source_text)
-        if article.metadata.source_script == language
+        if source in ("zh-Hans", "zh-Hant") and language.startswith(source)
         else {}
     )
     edits: list[Edit] = []
@@ -167,7 +174,8 @@ def to_target_script(article: Article, target: str) -> Article:
             total += changed_han(block.text, converted)
             line = block.source_lines[0] if block.source_lines else None
             edits.append(Edit(STEP, f"opencc.{config}", "convert", block.text, converted, line))
-        blocks.append(replace(block, text=converted))
+        credit = block.credit and _to_target(block.credit, convert, learned)  # "摄" too
+        blocks.append(replace(block, text=converted, credit=credit))
     metadata = _metadata_to_target(article.metadata, lambda t: _to_target(t, convert, learned))
     metadata = metadata.with_field("language", language, "derived")
     edits.append(

@@ -94,7 +94,9 @@ _LABELS: dict[str, dict[str, str]] = {
 def word_language(language: str) -> str:
     """The Word/OOXML language tag for a BCP 47 tag of the normalised text."""
     tag = language.lower()
-    if tag.startswith(("zh-hant", "zh-tw", "zh-hk", "zh-mo")):
+    if tag.startswith("zh-hant-hk") or tag in ("zh-hk", "zh-mo"):
+        return "zh-HK"
+    if tag.startswith(("zh-hant", "zh-tw")):
         return "zh-TW"
     return "zh-CN"
 
@@ -116,10 +118,10 @@ def write_docx(
     """
     md = article.metadata
     lang = word_language(md.language)
-    script = "hant" if lang == "zh-TW" else "hans"
+    script = "hans" if lang == "zh-CN" else "hant"
     when = _timestamp(md, timestamp)
     if east_asian_font is None:
-        traditional = md.language == "zh-Hant"
+        traditional = md.language.startswith("zh-Hant")
         east_asian_font = TRADITIONAL_EAST_ASIAN_FONT if traditional else DEFAULT_EAST_ASIAN_FONT
 
     # Every call opens its own Document from the shared template bytes: nothing mutable
@@ -139,7 +141,8 @@ def write_docx(
 def warm_up(language: str = "zh-Hans") -> None:
     """Build the default template for ``language`` now (a batch worker does this at start),
     so the first article of a worker does not pay the ~30 ms."""
-    font = TRADITIONAL_EAST_ASIAN_FONT if language == "zh-Hant" else DEFAULT_EAST_ASIAN_FONT
+    traditional = language.startswith("zh-Hant")
+    font = TRADITIONAL_EAST_ASIAN_FONT if traditional else DEFAULT_EAST_ASIAN_FONT
     _template(font, font, word_language(language))
 
 
@@ -557,7 +560,7 @@ def _add_font_to_table(doc: Any, name: str, lang: str) -> None:
         root = etree.fromstring(part.blob)
         w = root.nsmap["w"]
         font = etree.SubElement(root, f"{{{w}}}font", {f"{{{w}}}name": name})
-        charset = "88" if lang == "zh-TW" else "86"  # CHINESEBIG5 / GB2312
+        charset = "86" if lang == "zh-CN" else "88"  # GB2312 / CHINESEBIG5
         for tag, value in (("charset", charset), ("family", "roman"), ("pitch", "variable")):
             etree.SubElement(font, f"{{{w}}}{tag}", {f"{{{w}}}val": value})
         part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8",

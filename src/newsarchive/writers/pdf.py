@@ -170,24 +170,117 @@ def register_font(spec: FontSpec) -> str:
     return name
 
 
-def check_coverage(spec: FontSpec, texts: Iterable[str]) -> None:
-    """Raise FontError naming every character of ``texts`` the font has no glyph for.
+# Set in the Latin face: Latin letters, digits, ASCII punctuation (not the space).
+_LATIN_CHAR = re.compile(r"[!-~\u00C0-\u024F]")
+
+
+@dataclass(frozen=True)
+class FontChain:
+    """The faces a character is looked up in, in order (data/fonts.toml): the Latin face
+    (Latin characters only), the main face, the fallbacks. ``missing`` names the packages of
+    declared faces whose files are not installed."""
+
+    main: FontSpec
+    latin: FontSpec | None = None
+    fallbacks: tuple[FontSpec, ...] = ()
+    missing: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """The name styles use for the chain (reportlab knows only its faces' names)."""
+        return "NA-chain-" + hashlib.sha1(repr(self).encode()).hexdigest()[:10]
+
+
+_CHAINS: dict[str, FontChain] = {}
+
+
+@lru_cache(maxsize=1)
+def _declared_fonts() -> dict[str, Any]:
+    import tomllib
+    from importlib import resources
+
+    with resources.files("newsarchive.data").joinpath("fonts.toml").open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def font_chain(options: Options, language: str) -> FontChain:
+    """The chain for an article: ``font_spec`` as main face, the declared Latin face (only
+    with the default main face) and fallbacks whose files exist."""
+    main = font_spec(options, language)
+    declared = _declared_fonts()
+    missing: list[str] = []
+
+    def present(entry: dict[str, str]) -> FontSpec | None:
+        path = Path(entry["path"])
+        if path.is_file():
+            return FontSpec(path, int(entry.get("index", 0)))
+        missing.append(entry.get("package", str(path)))
+        return None
+
+    latin = present(declared["latin"]) if not options.font and "latin" in declared else None
+    fallbacks = tuple(f for f in map(present, declared.get("fallback", [])) if f)
+    chain = FontChain(main, latin, fallbacks, tuple(dict.fromkeys(missing)))
+    _CHAINS.setdefault(chain.key, chain)
+    return chain
+
+
+@lru_cache(maxsize=65536)
+def _face(font: str, ch: str) -> str | None:
+    """The reportlab font that sets ``ch`` in ``font`` (a chain's key, or a registered
+    font's name); None if no face has it. Faces are registered on first use."""
+    chain = _CHAINS.get(font)
+    if chain is None:
+        return font
+    code = ord(ch)
+    if ch.isspace():
+        return register_font(chain.main)
+    order = (chain.main, *chain.fallbacks)
+    if chain.latin is not None and _LATIN_CHAR.match(ch):
+        order = (chain.latin, *order)
+    for spec in order:
+        if code in _font_facts(spec)[1]:
+            return register_font(spec)
+    return None
+
+
+def _runs(text: str, font: str) -> list[tuple[str, str]]:
+    """``text`` as (reportlab font, piece) runs, one per change of face."""
+    runs: list[tuple[str, str]] = []
+    for ch in text:
+        face = _face(font, ch) or font
+        if runs and runs[-1][0] == face:
+            runs[-1] = (face, runs[-1][1] + ch)
+        else:
+            runs.append((face, ch))
+    return runs
+
+
+def main_face(font: str) -> str:
+    chain = _CHAINS.get(font)
+    return register_font(chain.main) if chain else font
+
+
+def check_coverage(chain: FontChain, texts: Iterable[str], source: str = "") -> None:
+    """Raise FontError (naming ``source``, the input) listing every character of ``texts``
+    no face of the chain has a glyph for.
 
     reportlab would silently draw an empty box and drop the character from the text layer.
     """
-    family, cmap = _font_facts(spec)
+    _font_facts(chain.main)  # an unusable main face is reported as such
     missing: dict[str, None] = {}
     for text in texts:
         for ch in text:
-            if ord(ch) not in cmap and not ch.isspace():
+            if not ch.isspace() and ch not in missing and _face(chain.key, ch) is None:
                 missing[ch] = None
     if missing:
+        faces = ", ".join(_font_facts(s)[0] for s in (chain.main, *chain.fallbacks))
         listed = ", ".join(f"U+{ord(c):04X} {c!r}" for c in list(missing)[:20])
         more = f" and {len(missing) - 20} more" if len(missing) > 20 else ""
+        hint = f"install {', '.join(chain.missing)} or " if chain.missing else ""
         raise FontError(
-            f"font {family} has no glyph for {len(missing)} character(s): {listed}{more}; "
-            "choose a font that covers them with --font PATH[:INDEX]",
-            str(spec),
+            f"no glyph in any PDF font ({faces}) for {len(missing)} character(s): "
+            f"{listed}{more}; {hint}give a font that has them with --font PATH[:INDEX]",
+            source or str(chain.main),
         )
 
 
@@ -204,7 +297,7 @@ class Line:
 
 @lru_cache(maxsize=65536)
 def _char_width(font: str, ch: str) -> float:
-    return pdfmetrics.stringWidth(ch, font, 1000.0) / 1000.0
+    return pdfmetrics.stringWidth(ch, _face(font, ch) or main_face(font), 1000.0) / 1000.0
 
 
 def _width(text: str, font: str, size: float) -> float:
@@ -478,7 +571,6 @@ class _TextBlock(Flowable):
         elif s.align == "right":
             x += avail - line.width
         t = self.canv.beginText(x, baseline)
-        t.setFont(s.font, s.size)
         t.setCharSpace(char_space)
         if s.gray:
             t.setFillGray(s.gray)
@@ -486,7 +578,9 @@ class _TextBlock(Flowable):
             t.setTextRenderMode(2)
             self.canv.setLineWidth(s.size * 0.03)
             self.canv.setStrokeGray(s.gray)
-        t.textOut(line.text)
+        for face, piece in _runs(line.text, s.font):
+            t.setFont(face, s.size)
+            t.textOut(piece)
         self.canv.drawText(t)
 
 
@@ -568,28 +662,32 @@ def _byline(article: Article) -> str:
 
 def _colophon(article: Article) -> list[str]:
     md = article.metadata
+
+    def say(label: str) -> str:  # our own words, in the article's script
+        return _say(label, md.language)
+
     out: list[str] = []
     editors = [
-        f"{c.label or '编辑'}：{c.name}"
+        f"{c.label or say('编辑')}：{c.name}"
         for c in md.credits
         if c.role not in ("author",) and c.role not in ("photographer", "photo-credit")
     ]
     if editors:
         out.append(" ".join(editors))
     pub = [
-        f"出版：{md.publisher}" if md.publisher else "",
-        f"许可：{md.licence}" if md.licence else "",
+        f"{say('出版')}：{md.publisher}" if md.publisher else "",
+        f"{say('许可')}：{md.licence}" if md.licence else "",
     ]
     if any(pub):
         out.append(" ".join(p for p in pub if p))
     if md.url:
-        out.append(f"原文：{md.url}")
+        out.append(f"{say('原文')}：{md.url}")
     if md.source_file:
-        src = f"来源文件：{Path(md.source_file).name}"
+        src = f"{say('来源文件')}：{Path(md.source_file).name}"
         if md.source_sha256:
             src += f" SHA-256：{md.source_sha256}"
         out.append(src)
-    out.append(f"{TOOL_NAME} {__version__} 制作")
+    out.append(f"{TOOL_NAME} {__version__} {say('制作')}")
     return out
 
 
@@ -773,9 +871,9 @@ def write_pdf(
     embedded as source files with ``pdfa="3b"`` and ignored otherwise.
     """
     options = options or Options()
-    spec = font_spec(options, article.metadata.language)
-    check_coverage(spec, _all_texts(article))
-    font = register_font(spec)
+    chain = font_chain(options, article.metadata.language)
+    check_coverage(chain, _all_texts(article), article.metadata.source_file)
+    font = chain.key
     st = _styles(font, font_size)
     when = _created(created)
     info = doc_info(article, when)
@@ -790,11 +888,7 @@ def write_pdf(
         y = page_h - margin_top + hs.size * 1.6
         if canv.getPageNumber() > 1:  # page 1 has the dateline under the title instead
             with artifact(canv, "Pagination", "Header"):
-                t = canv.beginText(margin_x, y)
-                t.setFont(hs.font, hs.size)
-                t.setFillGray(hs.gray)
-                t.textOut(header)
-                canv.drawText(t)
+                _draw_string(canv, margin_x, y, header, hs)
                 canv.setLineWidth(0.4)
                 canv.setStrokeGray(0.5)
                 canv.line(margin_x, y - hs.size * 0.6, page_w - margin_x, y - hs.size * 0.6)
@@ -803,18 +897,13 @@ def write_pdf(
             here, count = _footer_parts(n, n, info.language)  # count's width: a guess
             x = (page_w - _width(here + count, hs.font, hs.size)) / 2
             y = margin_bottom - hs.size * 2.5
-            canv.setFont(hs.font, hs.size)
-            canv.setFillGray(hs.gray)
-            canv.drawString(x, y, here)
+            _draw_string(canv, x, y, here, hs)
             canv.translate(x + _width(here, hs.font, hs.size), y)
             canv.doForm(_PAGE_COUNT)
         canv.restoreState()
 
     def page_count(canv: Any, total: int) -> None:
-        hs = st.header
-        canv.setFont(hs.font, hs.size)
-        canv.setFillGray(hs.gray)
-        canv.drawString(0, 0, _footer_parts(total, total, info.language)[1])
+        _draw_string(canv, 0, 0, _footer_parts(total, total, info.language)[1], st.header)
 
     buf = BytesIO()
     doc = BaseDocTemplate(
@@ -832,7 +921,7 @@ def write_pdf(
         producer=info.producer,
         lang=info.language,
         invariant=1,
-        initialFontName=font,  # else reportlab adds an unembedded Helvetica
+        initialFontName=main_face(font),  # else reportlab adds an unembedded Helvetica
         initialFontSize=font_size,
         pageCompression=1,
     )
@@ -856,6 +945,17 @@ def write_pdf(
 
 
 _PAGE_COUNT = "NAPageCount"
+
+
+def _draw_string(canv: Any, x: float, y: float, text: str, style: Style) -> None:
+    """One line of ``text`` in ``style``'s font chain, unjustified."""
+    t = canv.beginText(x, y)
+    if style.gray:
+        t.setFillGray(style.gray)
+    for face, piece in _runs(text, style.font):
+        t.setFont(face, style.size)
+        t.textOut(piece)
+    canv.drawText(t)
 
 
 def _canvas_maker(page_count: Any) -> Any:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import mimetypes
+import re
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -253,6 +254,32 @@ def _attach(pdf: Pdf, attachments: dict[str, bytes], when: datetime) -> None:
     pdf.Root.AF = pdf.make_indirect(Array(specs))
 
 
+# reportlab writes a ToUnicode entry as "<%04X>" of the code point, so a character beyond
+# the BMP (CJK Extension B…) gets five hex digits, which readers take for garbage (pdftotext
+# gave U+2B82 for U+2B820); the CMap wants its UTF-16BE surrogate pair.
+_ASTRAL_ENTRY = re.compile(rb"^(<[0-9A-F]{2}> )<([0-9A-F]{5,6})>$", re.M)
+
+
+def _utf16_entry(match: re.Match[bytes]) -> bytes:
+    code = chr(int(match[2], 16)).encode("utf-16-be").hex().upper().encode()
+    return match[1] + b"<" + code + b">"
+
+
+def _fix_to_unicode(pdf: Pdf) -> None:
+    seen: set[tuple[int, int]] = set()
+    for page in pdf.pages:
+        fonts = page.obj.get("/Resources", {}).get("/Font", {})
+        for font in fonts.values():
+            cmap = font.get("/ToUnicode")
+            if cmap is None or cmap.objgen in seen:
+                continue
+            seen.add(cmap.objgen)
+            data = cmap.read_bytes()
+            fixed = _ASTRAL_ENTRY.sub(_utf16_entry, data)
+            if fixed != data:
+                cmap.write(zlib.compress(fixed), filter=Name.FlateDecode)
+
+
 def _structure(pdf: Pdf, document: Node, language: str) -> None:
     """StructTreeRoot from ``document``: elements, ParentTree, RoleMap; pages get
     /StructParents (their key in the ParentTree) and /Tabs /S."""
@@ -329,6 +356,7 @@ def make_pdfa(
         raise ValueError(f"PDF/A-{level} needs a structure tree")
     part = int(level[0])
     with Pdf.open(BytesIO(data)) as pdf:
+        _fix_to_unicode(pdf)
         if part == 3 and attachments:
             _attach(pdf, attachments, info.created)
         if structure is not None:

@@ -68,7 +68,8 @@ _W3C_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 # application/@version must match TEI's teidata.versionNumber; "0.1.0+dev" -> "0.1.0".
 _VERSION = re.compile(r"\d+[a-z]*\d*(\.\d+[a-z]*\d*){0,3}")
 
-LANG_NAMES = {"zh-Hans": "简体中文", "zh-Hant": "繁體中文", "en": "English"}
+LANG_NAMES = {"zh-Hans": "简体中文", "zh-Hant": "繁體中文", "zh-Hant-TW": "繁體中文（臺灣）",
+              "zh-Hant-HK": "繁體中文（香港）", "en": "English"}
 # Printed wording for a credit whose source gave no label (resp/@key keeps the role).
 DEFAULT_RESP = {"editor": "editor", "photographer": "摄影", "photo-credit": "photo credit"}
 PERSON_ROLES = {"author", "editor", "photographer"}
@@ -368,7 +369,8 @@ def _decl_text(
             f"no conversion to {language} was needed. {summary[0].upper()}{summary[1:]}."
         )
     if element == "normalization" and ("convert" in actions or _is_script_step(name)):
-        config = {"zh-Hans": "t2s", "zh-Hant": "s2t"}.get(language, "")
+        config = {"zh-Hans": "t2s", "zh-Hant": "s2t", "zh-Hant-TW": "s2tw",
+                  "zh-Hant-HK": "s2hk"}.get(language, "")
         return (
             f"Chinese script converted with OpenCC{f' ({config})' if config else ''} "
             f"from source script {md_script or 'not recorded'} to {language}; {summary}."
