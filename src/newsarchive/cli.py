@@ -55,9 +55,9 @@ ScriptOpt = Annotated[
     str | None,
     typer.Option(
         "--script",
-        metavar="hans|hant|hant-tw|hant-hk|keep",
-        help="Target script: Simplified, Traditional (OpenCC s2t; hant-tw, hant-hk: Taiwan's "
-        "or Hong Kong's forms), or keep the page's. [default: hans]",
+        metavar="SCRIPT",
+        help="Target script: hans (Simplified), hant (Traditional; hant-tw, hant-hk: Taiwan's "
+        "or Hong Kong's forms) or keep (the page's). [default: hans]",
     ),
 ]
 PunctOpt = Annotated[
