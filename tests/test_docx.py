@@ -212,6 +212,8 @@ def assert_chinese_styles(data: bytes, lang: str, font: str = DEFAULT_EAST_ASIAN
     for fonts in root.iter(f"{{{W}}}rFonts"):
         assert not [a for a in fonts.attrib if etree.QName(a).localname.lower().endswith("theme")]
     settings = etree.fromstring(_parts(data)["word/settings.xml"])
+    zoom = settings.find("w:zoom", NS)  # w:percent is required by the schema (CT_Zoom)
+    assert zoom is None or zoom.get(f"{{{W}}}percent", "").isdigit()
     theme_lang = settings.find("w:themeFontLang", NS)
     assert theme_lang.get(f"{{{W}}}val") == lang
     assert theme_lang.get(f"{{{W}}}eastAsia") == lang

@@ -33,9 +33,11 @@ from newsarchive.writers.pdf import (
     _byline,
     _dateline,
     break_lines,
+    caption_parts,
     credit_line,
     normalise_for_compare,
     page_footer,
+    printed_title,
     register_font,
     running_header,
     write_pdf,
@@ -279,18 +281,38 @@ def check_fonts(r: Rendered) -> None:
         assert "Helvetica" not in row
 
 
+def _in_order(small: str, big: str) -> bool:
+    """Is ``small`` a subsequence of ``big``?"""
+    it = iter(big)
+    return all(ch in it for ch in small)
+
+
+def printed(article: Article) -> list[str]:
+    """What the PDF prints, in order: the article's text (plain_text: kicker, title,
+    blocks) with the byline and dateline under the title, a figure label before each
+    caption and its credit after it; a supplied title in 〔 〕."""
+    md = article.metadata
+    out = [t for t in (md.subtitle, printed_title(md), _byline(article), _dateline(article))
+           if t]
+    figures = 0
+    for block in article.blocks:
+        if block.kind == "figure" and block.text:
+            figures += 1
+            out.append(" ".join(p for p in caption_parts(block, figures, md.language) if p))
+        elif block.text:
+            out.append(block.text)
+    return out
+
+
 def fidelity(r: Rendered) -> float:
-    """Share of the article's characters found, in order, in the extracted body text;
-    asserts the article text is one contiguous run of it."""
-    expected = normalise_for_compare(r.article.plain_text())
-    # Photo credits are printed on their own line under the caption, byline and dateline
-    # under the title; nothing else may interrupt the article text.
-    lang = r.article.metadata.language
-    apart = {normalise_for_compare(credit_line(b, lang)) for b in r.article.blocks if b.credit}
-    apart |= {normalise_for_compare(_byline(r.article)), normalise_for_compare(
-        _dateline(r.article))}
-    body = normalise_for_compare("".join(
-        ln for ln in r.body_lines() if normalise_for_compare(ln) not in apart))
+    """Share of the printed article's characters found, in order, in the extracted body
+    text; asserts it is one contiguous run of it (only the colophon follows)."""
+    parts = printed(r.article)
+    expected = normalise_for_compare("".join(parts))
+    # Every character of the article's own text is among what is printed, in order.
+    own = normalise_for_compare(r.article.plain_text())
+    assert _in_order(own, expected), r.name
+    body = normalise_for_compare("".join(r.body_lines()))
     if expected not in body:
         diff = SequenceMatcher(None, expected, body, autojunk=False).get_opcodes()
         where = [(op, expected[i1:i2], body[j1:j2]) for op, i1, i2, j1, j2 in diff
@@ -304,7 +326,7 @@ def fidelity(r: Rendered) -> float:
 def check_kinsoku(r: Rendered) -> None:
     """No line starts with a closing mark or ends with an opening one, except where the
     paragraph itself starts/ends so (a kicker "——…")."""
-    parts = [normalise_for_compare(p) for p in r.article.plain_text().split("\n")]
+    parts = [normalise_for_compare(p) for p in printed(r.article)]
     for line in r.body_lines():
         text = normalise_for_compare(line)
         if text[0] in NO_START:
@@ -337,7 +359,7 @@ def test_traditional_uses_tw_subfont(corpus: dict[str, Rendered]) -> None:
     out = subprocess.run(["pdffonts", str(r.pdf)], capture_output=True,
                          text=True, check=True).stdout
     assert "UMingTW" in out and "UMingCN" not in out
-    assert "攝/汪新" in [ln.strip() for ln in r.body_lines()]
+    assert "圖1 專場活動現場。 攝/汪新" in [ln.strip() for ln in r.body_lines()]
 
 
 def test_text_fidelity_is_total(corpus: dict[str, Rendered]) -> None:
@@ -556,8 +578,9 @@ def struct_tree(path: Path) -> list[tuple[int, str, str]]:
     for line in out.splitlines():
         depth = (len(line) - len(line.lstrip(" "))) // 2
         item = line.strip()
-        if item.startswith('"'):
-            rows[-1][2] += item[1:-1]  # text of the element above (one string per MCID)
+        if item.startswith('"'):  # one string per MCID, indented under its element
+            owner = next(row for row in reversed(rows) if row[0] == depth - 1)
+            owner[2] += item[1:-1]
         elif item:
             rows.append([depth, item.split()[0], ""])
     return [(d, t, x) for d, t, x in rows]
@@ -570,7 +593,7 @@ def expected_structure(article: Article) -> list[tuple[str, str]]:
     if md.subtitle:
         rows.append(("P", md.subtitle))
     if md.title:
-        rows.append(("H1", md.title))
+        rows.append(("H1", printed_title(md)))
     rows += [("P", t) for t in (_byline(article), _dateline(article)) if t]
     kinds = {"heading": "H2" if md.title else "H1", "label": "Lbl", "figure": "Caption"}
     rows += [(kinds.get(b.kind, "P"), b.text) for b in article.blocks if b.text]
@@ -589,9 +612,12 @@ def check_structure(r: Rendered) -> None:
     for i, (depth, kind, _) in enumerate(tree):
         if kind == "Caption":
             assert tree[i - 1][:2] == (depth - 1, "Figure")
-    credits = [x for _, t, x in tree if t == "Span"]
-    assert credits == [credit_line(b, r.article.metadata.language) for b in r.article.blocks
-                       if b.kind == "figure" and b.text and b.credit]
+    lang = r.article.metadata.language
+    figures = [b for b in r.article.blocks if b.kind == "figure" and b.text]
+    credits = [normalise_for_compare(x) for _, t, x in tree if t == "Span"]
+    assert credits == [normalise_for_compare(credit_line(b, lang)) for b in figures if b.credit]
+    labels = [x for d, t, x in tree if t == "Lbl" and d == 3]  # inside Figure/Caption
+    assert labels == [caption_parts(b, n, lang)[0] for n, b in enumerate(figures, 1)]
     assert tree[-1][1] == "P" and "newsarchive" in tree[-1][2]
     assert any(t == "Sect" for _, t, _ in tree)
 

@@ -541,6 +541,11 @@ def _prune_template(doc: Any, lang: str) -> None:
     for tag in ("w:savePreviewPicture",):
         for el in settings.findall(qn(tag)):
             settings.remove(el)
+    zoom = settings.find(qn("w:zoom"))
+    if zoom is not None and zoom.get(qn("w:percent")) is None:
+        # CT_Zoom requires w:percent (ECMA-376 Part 1, 17.15.1.95); the template has only
+        # w:val="bestFit", which Word and LibreOffice apply over the percentage anyway.
+        zoom.set(qn("w:percent"), "100")
     theme_lang = settings.find(qn("w:themeFontLang"))
     if theme_lang is not None:
         theme_lang.set(qn("w:val"), lang)

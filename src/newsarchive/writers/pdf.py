@@ -26,7 +26,7 @@ import unicodedata
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from io import BytesIO
@@ -50,7 +50,7 @@ from reportlab.platypus.flowables import HRFlowable
 
 from newsarchive import TOOL_NAME, __version__
 from newsarchive.errors import FontError
-from newsarchive.model import Article, Block
+from newsarchive.model import Article, Block, Metadata
 from newsarchive.options import Options
 from newsarchive.writers.pdfa import DocInfo, Mark, Node, make_pdfa
 
@@ -293,6 +293,7 @@ class Line:
     width: float  # natural width at the block's size
     indent: float  # left offset (first-line indent)
     last: bool  # last line of the paragraph: not justified
+    start: int = 0  # offset of the line in its block's text (set where spans need it)
 
 
 @lru_cache(maxsize=65536)
@@ -485,10 +486,15 @@ class _TextBlock(Flowable):
         lines: list[Line] | None = None,
         keep_with_next: bool = False,
         node: Node | None = None,
+        spans: list[tuple[int, Node]] | None = None,
     ) -> None:
         super().__init__()
         self.text = text
         self.node = node  # the structure element the text belongs to
+        # Parts of the text tagged as other elements: (offset where it starts, element),
+        # ascending, e.g. a caption's figure label and credit. Offsets count in the text
+        # with each run of spaces as one (as the line breaker sets it).
+        self.spans = spans if spans else ([(0, node)] if node else [])
         self.style = style
         self.spaceBefore = space_before
         self.spaceAfter = space_after
@@ -504,6 +510,13 @@ class _TextBlock(Flowable):
                 self.text, s.font, s.size, avail_width - s.left, s.indent_chars * s.size
             )
             self._for_width = avail_width
+            if len(self.spans) > 1:
+                flat, pos, placed = _SPACE.sub(" ", self.text), 0, []
+                for line in self._lines:
+                    pos = flat.find(line.text, pos)
+                    placed.append(replace(line, start=pos))
+                    pos += len(line.text)
+                self._lines = placed
         return self._lines
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
@@ -523,10 +536,10 @@ class _TextBlock(Flowable):
         head, tail = lines[:fit], lines[fit:]
         first = _TextBlock(
             self.text, self.style, space_before=self.spaceBefore, outline=self.outline,
-            lines=head, node=self.node,
+            lines=head, node=self.node, spans=self.spans,
         )
         rest = _TextBlock(self.text, self.style, space_after=self.spaceAfter, lines=tail,
-                          node=self.node)
+                          node=self.node, spans=self.spans)
         return [first, rest]
 
     def draw(self) -> None:
@@ -551,10 +564,23 @@ class _TextBlock(Flowable):
                     w = max(ln.width for ln in self._lines or []) + s.size * 1.1
                     canv.setLineWidth(0.6)
                     canv.rect(s.left - s.size * 0.4, 0, w, self.height)
-        with tagged(canv, self.node):
+        if len(self.spans) > 1:
             for i, line in enumerate(self._lines or []):
                 self._draw_line(line, i)
+        else:
+            with tagged(canv, self.node):
+                for i, line in enumerate(self._lines or []):
+                    self._draw_line(line, i)
         canv.restoreState()
+
+    def _segments(self, line: Line) -> list[tuple[int, int, Node | None]]:
+        """(start, end, element) pieces of ``line.text`` by span (one if no spans)."""
+        if len(self.spans) <= 1:
+            return [(0, len(line.text), None)]
+        end = line.start + len(line.text)
+        cuts = [(max(a, line.start), min(b, end), node) for (a, node), (b, _) in
+                zip(self.spans, [*self.spans[1:], (end, None)], strict=True)]
+        return [(a - line.start, b - line.start, n) for a, b, n in cuts if a < b]
 
     def _draw_line(self, line: Line, i: int) -> None:
         s = self.style
@@ -570,18 +596,25 @@ class _TextBlock(Flowable):
             x += (avail - line.width) / 2
         elif s.align == "right":
             x += avail - line.width
-        t = self.canv.beginText(x, baseline)
-        t.setCharSpace(char_space)
-        if s.gray:
-            t.setFillGray(s.gray)
-        if s.bold:
-            t.setTextRenderMode(2)
-            self.canv.setLineWidth(s.size * 0.03)
-            self.canv.setStrokeGray(s.gray)
-        for face, piece in _runs(line.text, s.font):
-            t.setFont(face, s.size)
-            t.textOut(piece)
-        self.canv.drawText(t)
+        for a, b, node in self._segments(line):
+            # A piece starts where the text before it ends: its width plus the spacing.
+            at = x + _width(line.text[:a], s.font, s.size) + a * char_space
+            t = self.canv.beginText(at, baseline)
+            t.setCharSpace(char_space)
+            if s.gray:
+                t.setFillGray(s.gray)
+            if s.bold:
+                t.setTextRenderMode(2)
+                self.canv.setLineWidth(s.size * 0.03)
+                self.canv.setStrokeGray(s.gray)
+            for face, piece in _runs(line.text[a:b], s.font):
+                t.setFont(face, s.size)
+                t.textOut(piece)
+            if node is None:
+                self.canv.drawText(t)
+            else:
+                with tagged(self.canv, node):
+                    self.canv.drawText(t)
 
 
 # --------------------------------------------------------------------------- the document
@@ -630,6 +663,17 @@ def credit_line(block: Block, language: str = "zh-Hans") -> str:
         return credit
     hant = language.lower().startswith(("zh-hant", "zh-tw", "zh-hk"))
     return f"{'攝' if hant else '摄'}/{credit}"
+
+
+def printed_title(md: Metadata) -> str:
+    """The title as the PDF prints it: a supplied one in 〔 〕."""
+    return f"〔{md.title}〕" if md.title and md.title_supplied else md.title or ""
+
+
+def caption_parts(block: Block, number: int, language: str) -> tuple[str, str, str]:
+    """(figure label "图1", caption text, its credit "摄/汪新" or ""), spaces collapsed."""
+    text = _SPACE.sub(" ", block.text).strip()
+    return _say(f"图{number}", language), text, _SPACE.sub(" ", credit_line(block, language))
 
 
 def doc_title(article: Article) -> str:
@@ -687,6 +731,8 @@ def _colophon(article: Article) -> list[str]:
         if md.source_sha256:
             src += f" SHA-256：{md.source_sha256}"
         out.append(src)
+    if md.title and md.title_supplied:
+        out.append(say("标题〔〕为整理者所拟"))
     out.append(f"{TOOL_NAME} {__version__} {say('制作')}")
     return out
 
@@ -699,6 +745,7 @@ class _Styles:
     credit: Style
     label: Style
     title: Style
+    supplied: Style
     kicker: Style
     dateline: Style
     byline: Style
@@ -713,10 +760,11 @@ def _styles(font: str, size: float) -> _Styles:
     return _Styles(
         body=st(1.0, indent_chars=2.0),
         heading=st(1.25, 1.6, bold=True, align="left"),
-        caption=st(0.86, 1.6, left=size * 1.2, rule=True, gray=0.2),
+        caption=st(0.86, 1.6, left=size * 1.2, align="left", gray=0.2),
         credit=st(0.8, 1.5, align="right", gray=0.35),
         label=st(0.95, 1.6, bold=True, align="left", box=True, left=size * 0.4),
         title=st(2.0, 1.35, bold=True, align="center"),
+        supplied=st(1.5, 1.4, align="center", gray=0.2),
         kicker=st(1.15, 1.5, align="center", gray=0.2),
         dateline=st(0.8, 1.5, align="left", gray=0.35),
         byline=st(0.95, 1.5, align="left", gray=0.15),
@@ -734,12 +782,15 @@ def _story(article: Article, st: _Styles, doc: Node) -> list[Flowable]:
         return Node(role, parent, **kw)
 
     story: list[Flowable] = []
-    title_level = 0
+    title_level = figures = 0
     if md.subtitle:
         story.append(_TextBlock(md.subtitle, st.kicker, space_before=size * 0.6,
                                 keep_with_next=True, node=node("Kicker")))
     if md.title:
-        story.append(_TextBlock(md.title, st.title, space_before=size * 0.4,
+        # A supplied title (made from the opening words) is marked as the editor's, 〔…〕,
+        # and set smaller: it is not the paper's headline.
+        style = st.supplied if md.title_supplied else st.title
+        story.append(_TextBlock(printed_title(md), style, space_before=size * 0.4,
                                 outline=(md.title, 0), node=node("H1"), keep_with_next=True))
         title_level = 1
     if line := _byline(article):
@@ -777,23 +828,25 @@ def _story(article: Article, st: _Styles, doc: Node) -> list[Flowable]:
                 )
             )
         elif block.kind == "figure":
-            credit = credit_line(block, md.language)
-            # The edition has no image: the Figure says so, its Caption carries the text.
+            figures += 1
+            # The edition has no image: the Figure says so; its Caption holds the figure
+            # label, the caption and the caption's own credit, on the same lines.
             figure = node("Figure", alt=_say("图片未收录", md.language))
             caption = node("Caption", figure)
+            label, text, credit = caption_parts(block, figures, md.language)
+            spans = [(0, node("Lbl", caption)), (len(label), caption)]
+            if credit:
+                spans.append((len(label) + len(text) + 2, node("Credit", caption)))
             story.append(
                 _TextBlock(
-                    block.text,
+                    " ".join(p for p in (label, text, credit) if p),
                     st.caption,
                     space_before=size * 0.5,
-                    space_after=size * (0.1 if credit else 0.6),
-                    keep_with_next=bool(credit),
+                    space_after=size * 0.6,
                     node=caption,
+                    spans=spans,
                 )
             )
-            if credit:
-                story.append(_TextBlock(credit, st.credit, space_after=size * 0.6,
-                                        node=node("Credit", caption)))
         elif block.kind == "label":
             story.append(
                 _TextBlock(block.text, st.label, space_before=size * 0.8, space_after=size * 0.4,
@@ -821,6 +874,7 @@ def _all_texts(article: Article) -> list[str]:
         _dateline(article),
         _byline(article),
         "0123456789",
+        _say("图〔〕第页共", md.language),  # figure labels, supplied title, page numbers
         *_colophon(article),
     ]
     texts += [credit_line(b, md.language) for b in article.blocks if b.credit]
