@@ -723,3 +723,27 @@ def test_unsettable_character_still_writes_tei_and_docx(tmp_path: Path) -> None:
     assert len(lines) == 1 and lines[0].startswith(f"{page}: no glyph"), proc.stderr
     assert "U+31350" in lines[0]
     assert sorted(p.name for p in out.iterdir()) == ["rare.docx", "rare.tei.xml"]
+
+
+def test_punctuation_compression() -> None:
+    """Adjacent full-width marks keep half an em of blank between their inks (clreq), a
+    closing mark at a line end does not count its trailing blank; other text is untouched."""
+    from newsarchive.writers.pdf import MAX_SQUEEZE, PUNCT_GAP, _blank, _kern, _width
+
+    font = register_font(FontSpec(DEFAULT_FONT, 0))
+    size = 10.0
+    assert _width("党建", font, size) == pytest.approx(2 * size)
+    for pair in ("。“", "，“", "）。", "”，", "《「"):
+        a, b = pair
+        gap = _blank(font, a)[1] + _blank(font, b)[0]
+        squeeze = min(max(gap - PUNCT_GAP, 0.0), MAX_SQUEEZE)
+        assert _kern(font, a, b) == pytest.approx(-squeeze), pair
+        assert _width(pair, font, size) == pytest.approx((2 - squeeze) * size), pair
+    assert _kern(font, "，", "“") < -0.4  # UMing's comma + opening quote: a 1.3 em hole
+    # A justified line ending with a comma does not count its blank (at most half an em).
+    lines = break_lines("党" * 14 + "，" + "建" * 30, font, size, 150.0)
+    ends = [ln for ln in lines if ln.text.endswith("，")]
+    assert ends and len(ends[0].text) == 15  # the comma's blank would not have fitted
+    for ln in ends:
+        natural = _width(ln.text, font, size)
+        assert ln.width == pytest.approx(natural - min(_blank(font, "，")[1], 0.5) * size)

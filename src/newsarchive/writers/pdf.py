@@ -19,6 +19,7 @@ pdfa.py turns the tree into the StructTreeRoot.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 import threading
@@ -148,6 +149,7 @@ def _font_facts(spec: FontSpec) -> tuple[str, frozenset[int]]:
 
 
 _register_lock = threading.Lock()
+_SPECS: dict[str, FontSpec] = {}  # reportlab name -> font file
 
 
 @lru_cache(maxsize=16)
@@ -162,6 +164,7 @@ def register_font(spec: FontSpec) -> str:
             # (UMing's glyf table is megabytes); the tables never change, so read each once.
             font.face.get_table = lru_cache(maxsize=None)(font.face.get_table)
             pdfmetrics.registerFont(font)
+            _SPECS[name] = spec
         except (TTFError, OSError, ValueError) as exc:
             hint = ""
             if "postscript" in str(exc).lower():
@@ -301,8 +304,66 @@ def _char_width(font: str, ch: str) -> float:
     return pdfmetrics.stringWidth(ch, _face(font, ch) or main_face(font), 1000.0) / 1000.0
 
 
+# --- punctuation compression (W3C clreq 3.1.6, 3.1.8): a full-width mark is set on a whole
+# em with its ink on one side, so two marks side by side ("。”“", "，“", "）。") leave a
+# hole of up to 1.3 em. Between two adjacent marks the blank is cut to PUNCT_GAP; a closing
+# mark at a line end does not count its trailing blank (at most half an em), so a justified
+# line ends flush with the ink. The blanks are measured on each face's own outlines.
+COMPRESSIBLE = frozenset("，。、；：？！”’）》」』】〕〉］｝〗〙〛“‘（《「『【〔〈［｛〖〘〚")
+PUNCT_GAP = 0.5  # em
+MAX_SQUEEZE = 0.45  # em
+
+
+@lru_cache(maxsize=16)
+def _outlines(spec: FontSpec) -> Any:
+    from fontTools.ttLib import TTCollection
+    from fontTools.ttLib import TTFont as FTFont
+
+    with spec.path.open("rb") as handle:
+        if handle.read(4) == b"ttcf":
+            return TTCollection(str(spec.path), lazy=True).fonts[spec.index]
+    return FTFont(str(spec.path), lazy=True)
+
+
+@lru_cache(maxsize=4096)
+def _blank(font: str, ch: str) -> tuple[float, float]:
+    """(left, right) blank of the glyph that sets ``ch`` in ``font``, in em."""
+    spec = _SPECS.get(_face(font, ch) or main_face(font))
+    if spec is None:
+        return 0.0, 0.0
+    ft = _outlines(spec)
+    name = ft.getBestCmap().get(ord(ch))
+    glyph = ft["glyf"][name] if name else None
+    if glyph is None or not getattr(glyph, "numberOfContours", 0):
+        return 0.0, 0.0
+    upm = ft["head"].unitsPerEm
+    advance = ft["hmtx"][name][0]
+    return max(glyph.xMin, 0) / upm, max(advance - glyph.xMax, 0) / upm
+
+
+@lru_cache(maxsize=65536)
+def _kern(font: str, a: str, b: str) -> float:
+    """The adjustment (em, <= 0) between adjacent characters ``a`` and ``b``."""
+    if a not in COMPRESSIBLE or b not in COMPRESSIBLE:
+        return 0.0
+    gap = _blank(font, a)[1] + _blank(font, b)[0]
+    # At most MAX_SQUEEZE: a glyph starting further back over the one before reads, to
+    # text extraction (poppler), as the start of another line.
+    return max(min(PUNCT_GAP - gap, 0.0), -MAX_SQUEEZE)
+
+
+def _end_trim(font: str, ch: str) -> float:
+    """The blank (em) a closing mark at a line end does not count."""
+    return min(_blank(font, ch)[1], 0.5) if ch in COMPRESSIBLE and ch not in NO_END else 0.0
+
+
 def _width(text: str, font: str, size: float) -> float:
-    return sum(_char_width(font, c) for c in text) * size
+    """Natural width of ``text`` at ``size``, compressed punctuation pairs included."""
+    w = sum(_char_width(font, c) for c in text)
+    for a, b in itertools.pairwise(text):
+        if a in COMPRESSIBLE and b in COMPRESSIBLE:
+            w += _kern(font, a, b)
+    return w * size
 
 
 def _atoms(text: str) -> Iterator[str]:
@@ -368,17 +429,22 @@ def break_lines(
         while cur and cur[-1] == " ":  # a space at a line end is not printed
             cur_w -= _width(cur.pop(), font, size)
         indent = first_indent if not lines else 0.0
-        lines.append(Line("".join(cur), max(cur_w, 0.0), indent, last))
+        line = "".join(cur)
+        trim = _end_trim(font, line[-1]) * size if line else 0.0
+        lines.append(Line(line, max(cur_w - trim, 0.0), indent, last))
         cur, cur_w = [], 0.0
 
     for unit in units(text):
         if unit == " " and not cur:
             continue  # nor at a line start
         w = _width(unit, font, size)
-        if cur_w + w <= avail() + 1e-6:
+        if cur:  # a compressed pair across the join
+            w += _kern(font, cur[-1][-1], unit[0]) * size
+        if cur_w + w - _end_trim(font, unit[-1]) * size <= avail() + 1e-6:
             cur.append(unit)
             cur_w += w
             continue
+        w = _width(unit, font, size)
         if unit == " ":
             flush(last=False)
             continue
@@ -574,13 +640,24 @@ class _TextBlock(Flowable):
         canv.restoreState()
 
     def _segments(self, line: Line) -> list[tuple[int, int, Node | None]]:
-        """(start, end, element) pieces of ``line.text`` by span (one if no spans)."""
+        """(start, end, element) pieces of ``line.text``: cut by span (element None when
+        the block has one) and where a compressed pair moves the next glyph."""
+        text, font = line.text, self.style.font
         if len(self.spans) <= 1:
-            return [(0, len(line.text), None)]
-        end = line.start + len(line.text)
-        cuts = [(max(a, line.start), min(b, end), node) for (a, node), (b, _) in
-                zip(self.spans, [*self.spans[1:], (end, None)], strict=True)]
-        return [(a - line.start, b - line.start, n) for a, b, n in cuts if a < b]
+            pieces = [(0, len(text), None)]
+        else:
+            end = line.start + len(text)
+            cuts = [(max(a, line.start), min(b, end), node) for (a, node), (b, _) in
+                    zip(self.spans, [*self.spans[1:], (end, None)], strict=True)]
+            pieces = [(a - line.start, b - line.start, n) for a, b, n in cuts if a < b]
+        kerned = [i for i in range(1, len(text)) if _kern(font, text[i - 1], text[i])]
+        if not kerned:
+            return pieces
+        out = []
+        for a, b, node in pieces:
+            inner = [a, *(i for i in kerned if a < i < b), b]
+            out += [(x, y, node) for x, y in itertools.pairwise(inner)]
+        return out
 
     def _draw_line(self, line: Line, i: int) -> None:
         s = self.style
@@ -597,8 +674,10 @@ class _TextBlock(Flowable):
         elif s.align == "right":
             x += avail - line.width
         for a, b, node in self._segments(line):
-            # A piece starts where the text before it ends: its width plus the spacing.
-            at = x + _width(line.text[:a], s.font, s.size) + a * char_space
+            # A piece starts where the text before it ends: its width (with compressed
+            # pairs, the one at the cut too) plus the spacing.
+            at = x + _width(line.text[: a + 1], s.font, s.size) - _char_width(
+                s.font, line.text[a]) * s.size + a * char_space if a else x
             t = self.canv.beginText(at, baseline)
             t.setCharSpace(char_space)
             if s.gray:
