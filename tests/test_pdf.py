@@ -747,3 +747,19 @@ def test_punctuation_compression() -> None:
     for ln in ends:
         natural = _width(ln.text, font, size)
         assert ln.width == pytest.approx(natural - min(_blank(font, "，")[1], 0.5) * size)
+
+
+def test_lang_per_element_where_the_script_changes(tmp_path: Path) -> None:
+    """A Simplified article keeping a Traditional paragraph (--script keep): that
+    paragraph's element says zh-Hant; the others inherit the document's zh-Hans."""
+    md = Metadata(title="标题", language="zh-Hans", source_script="zh-Hans")
+    quote = "「十四五」以來，沿灘區始終堅持以高質量黨建引領全局發展，凝聚起奮進新征程的強勁合力。"
+    art = Article(md, (Block("paragraph", PARAS[0]), Block("paragraph", quote)))
+    r = _build("mixed", art, out=tmp_path)
+    with pikepdf.open(r.pdf) as pdf:
+        assert str(pdf.Root.Lang) == "zh-Hans"
+        doc = pdf.Root.StructTreeRoot.K[0]
+        paras = [k for k in doc.K if k.S == pikepdf.Name.P and "/Lang" not in k]
+        tagged = [k for k in doc.K if "/Lang" in k]
+        assert [str(k.Lang) for k in tagged] == ["zh-Hant"] and tagged[0].S == pikepdf.Name.P
+        assert len(paras) >= 1

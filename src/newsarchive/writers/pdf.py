@@ -860,6 +860,18 @@ def _story(article: Article, st: _Styles, doc: Node) -> list[Flowable]:
     def node(role: str, parent: Node = doc, **kw: Any) -> Node:
         return Node(role, parent, **kw)
 
+    # An unconverted text (--script keep, or a source already in the target script) may
+    # mix scripts: a block in the other one gets its own /Lang.
+    unconverted = md.source_script == md.language
+
+    def lang(block: Block) -> str:
+        if not unconverted:
+            return ""
+        from newsarchive.normalize.script import detect_script
+
+        found = detect_script(block.text)[0]
+        return found if found != "none" else ""
+
     story: list[Flowable] = []
     title_level = figures = 0
     if md.subtitle:
@@ -903,7 +915,7 @@ def _story(article: Article, st: _Styles, doc: Node) -> list[Flowable]:
                     space_before=size * 0.9,
                     space_after=size * 0.3,
                     outline=(block.text, title_level),
-                    node=node(head_role),
+                    node=node(head_role, lang=lang(block)),
                 )
             )
         elif block.kind == "figure":
@@ -932,7 +944,7 @@ def _story(article: Article, st: _Styles, doc: Node) -> list[Flowable]:
                            node=node("Lbl"))
             )
         else:  # paragraph, or an unclassified line
-            story.append(_TextBlock(block.text, st.body, node=node("P")))
+            story.append(_TextBlock(block.text, st.body, node=node("P", lang=lang(block))))
     story.append(Spacer(1, size * 1.5))
     story.append(
         _Rule(
