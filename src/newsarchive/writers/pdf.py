@@ -29,7 +29,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from io import BytesIO
 from pathlib import Path
 from typing import Any, Literal
@@ -188,7 +188,7 @@ class FontChain:
     fallbacks: tuple[FontSpec, ...] = ()
     missing: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def key(self) -> str:
         """The name styles use for the chain (reportlab knows only its faces' names)."""
         return "NA-chain-" + hashlib.sha1(repr(self).encode()).hexdigest()[:10]
@@ -271,10 +271,10 @@ def check_coverage(chain: FontChain, texts: Iterable[str], source: str = "") -> 
     """
     _font_facts(chain.main)  # an unusable main face is reported as such
     missing: dict[str, None] = {}
-    for text in texts:
-        for ch in text:
-            if not ch.isspace() and ch not in missing and _face(chain.key, ch) is None:
-                missing[ch] = None
+    key = chain.key
+    for ch in dict.fromkeys("".join(texts)):  # first-seen order, each once
+        if not ch.isspace() and _face(key, ch) is None:
+            missing[ch] = None
     if missing:
         faces = ", ".join(_font_facts(s)[0] for s in (chain.main, *chain.fallbacks))
         listed = ", ".join(f"U+{ord(c):04X} {c!r}" for c in list(missing)[:20])
