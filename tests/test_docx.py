@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import shutil
 import subprocess
@@ -338,11 +339,15 @@ def test_styles_per_block() -> None:
         assert text.startswith(block.text)
     caption = doc.paragraphs[4]
     assert [run.text for run in caption.runs] == ["开展廉洁主题教育", "\u3000摄/汪新"]
-    # no direct formatting on the body: everything lives in the styles
+    # no direct formatting on the body: everything lives in the styles (a number or Latin
+    # word is a run in the "Latin Text" character style)
     for p in doc.paragraphs:
         assert p._p.pPr is None or p._p.pPr.xpath("./*[not(self::w:pStyle)]") == []
         for run in p.runs:
-            assert run._r.rPr is None
+            rpr = run._r.rPr
+            assert rpr is None or [(c.tag, c.get(f"{{{W}}}val")) for c in rpr] == [
+                (f"{{{W}}}rStyle", "LatinText")], run.text
+            assert (rpr is not None) == bool(re.fullmatch(r"[0-9A-Za-z.%:/_-]+", run.text))
     names = {s.name for s in doc.styles}
     assert {"Byline", "Dateline", "Label", "Colophon"} <= names
 
@@ -361,7 +366,8 @@ def test_body_text_style() -> None:
 
 def test_header_footer() -> None:
     parts = _parts(write_docx(simplified_article(), Options()))
-    header = parts["word/header1.xml"].decode()
+    header = "".join(etree.fromstring(parts["word/header1.xml"]).xpath("//w:t/text()",
+                                                                       namespaces=NS))
     assert "重庆日报\u30002022年10月20日" in header
     footer = etree.fromstring(parts["word/footer1.xml"])
     instr = "".join(footer.xpath("//w:instrText/text()", namespaces=NS))
@@ -461,3 +467,34 @@ def test_template_cache_isolated() -> None:
     # only the default table style is kept from the template's hundred (no tables here)
     tables = _styles(first).findall("w:style[@w:type='table']", NS)
     assert [s.get(f"{{{W}}}styleId") for s in tables] == ["TableNormal"]
+
+
+def test_libreoffice_never_splits_a_number(tmp_path: Path) -> None:
+    """LibreOffice's layout of every seed's DOCX (as PDF, then pdftotext): no line ends
+    inside a number or Latin word ("5" / "83家" before the Latin Text character style)."""
+    if not SOFFICE or shutil.which("pdftotext") is None:
+        pytest.skip("LibreOffice and poppler-utils are needed")
+    from newsarchive.pipeline import normalize_file
+
+    names = []
+    for seed in sorted((Path(__file__).resolve().parents[1] / "seeds").glob("*.txt")):
+        for i, article in enumerate(normalize_file(seed)):
+            names.append(f"{seed.stem}-{i}")
+            (tmp_path / f"{names[-1]}.docx").write_bytes(write_docx(article, Options()))
+    profile = tmp_path / "lo-profile"
+    subprocess.run(
+        [SOFFICE, f"-env:UserInstallation={profile.as_uri()}", "--headless",
+         "--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"),
+         *(str(tmp_path / f"{n}.docx") for n in names)],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    checked = 0
+    for name in names:
+        text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(tmp_path / "pdf" / f"{name}.pdf"),
+                               "-"], capture_output=True, text=True, check=True).stdout
+        for page in text.split("\f"):
+            lines = [ln.strip() for ln in page.splitlines() if ln.strip()][:-1]  # page number
+            for a, b in itertools.pairwise(lines):
+                checked += 1
+                assert not (re.search(r"[0-9]$", a) and re.match(r"[0-9]", b)), (name, a, b)
+    assert checked > 100

@@ -183,6 +183,12 @@ _W_R, _W_T, _W_TAB, _W_BR = qn("w:r"), qn("w:t"), qn("w:tab"), qn("w:br")
 _XML_SPACE = qn("xml:space")
 _W_SECTPR = qn("w:sectPr")
 _RUN_BREAKS = re.compile(r"(\t|\r|\n)")
+# A number or Latin word ("583", "3.6", "COVID-19", "www.gov.cn"): its own run in a Latin
+# language. With the styles' zh-CN as the Latin-script language, LibreOffice breaks lines
+# between digits ("5" / "83家"); en-US there keeps them whole.
+_LATIN_RUN = re.compile(r"[0-9A-Za-z\u00C0-\u024F]+(?:[-.,/:'_@&+#%][0-9A-Za-z\u00C0-\u024F%]+)*%?")
+_W_RPR, _W_RSTYLE = qn("w:rPr"), qn("w:rStyle")
+LATIN_STYLE, LATIN_LANG = "Latin Text", "en-US"  # a character style (see _setup_styles)
 
 
 def _para(doc: Any, text: str, style: str) -> Any:
@@ -213,10 +219,25 @@ def _add_run(p: Any, text: str) -> None:
     """python-docx's ``Paragraph.add_run(text)``, without its character-by-character loop.
 
     Tabs become ``w:tab``, CR/LF ``w:br``, the rest ``w:t`` (``xml:space="preserve"``
-    when it starts or ends with whitespace); XML-invalid characters are dropped.
+    when it starts or ends with whitespace); XML-invalid characters are dropped. Numbers
+    and Latin words are runs of their own (``_LATIN_RUN``).
     """
+    text = _clean(text)
+    pos = 0
+    for m in _LATIN_RUN.finditer(text):
+        if m.start() > pos:
+            _add_plain_run(p, text[pos : m.start()])
+        rpr = etree.Element(_W_RPR)
+        etree.SubElement(rpr, _W_RSTYLE).set(_W_VAL, _style_id(LATIN_STYLE))
+        _add_plain_run(p, m.group()).insert(0, rpr)  # rPr comes first in a run
+        pos = m.end()
+    if pos < len(text) or not text:
+        _add_plain_run(p, text[pos:])
+
+
+def _add_plain_run(p: Any, text: str) -> Any:
     r = etree.SubElement(p, _W_R)
-    for piece in _RUN_BREAKS.split(_clean(text)):
+    for piece in _RUN_BREAKS.split(text):
         if piece == "\t":
             etree.SubElement(r, _W_TAB)
         elif piece in ("\r", "\n"):
@@ -226,6 +247,7 @@ def _add_run(p: Any, text: str) -> None:
             t.text = piece
             if len(piece.strip()) < len(piece):
                 t.set(_XML_SPACE, "preserve")
+    return r
 
 
 def _format_date(date: str | None) -> str | None:
@@ -446,6 +468,13 @@ def _setup_styles(doc: Any, east_asian: str, latin: str, lang: str) -> None:
                 linked.insert_element_before(
                     copy.deepcopy(element.rPr), "w:tblPr", "w:trPr", "w:tcPr", "w:tblStylePr"
                 )
+    # Numbers and Latin words (_LATIN_RUN) are set in this character style: a Latin-script
+    # language of their own keeps LibreOffice from breaking lines inside them.
+    latin_style = styles.add_style(LATIN_STYLE, WD_STYLE_TYPE.CHARACTER)
+    lang_el = OxmlElement("w:lang")
+    lang_el.set(qn("w:val"), LATIN_LANG)
+    lang_el.set(qn("w:eastAsia"), lang)
+    latin_style.element.get_or_add_rPr().append(lang_el)
 
 
 def _style_by_id(root: Any, style_id: str | None) -> Any:
