@@ -5,6 +5,8 @@ no version; a corrected TEI makes v2 and survives a later deposit of the scrape.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 import shutil
@@ -222,3 +224,60 @@ def test_ctrl_c_finishes_the_object_in_hand_and_says_what_was_deposited(tmp_path
     assert "v1 deposited" in err and "interrupted: 1 article(s) deposited" in err
     assert len(objects(root)) == 1 and valid(root)
     assert not Root.open(root).staging_leftovers()
+
+
+def _page(title: str, paragraphs: list[str]) -> bytes:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (
+        f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>{title}</title>"
+        f"</head><body><article><h1>{title}</h1>{body}</article></body></html>"
+    ).encode()
+
+
+def test_web_archive_records_keep_their_payload_as_the_source(tmp_path: Path) -> None:
+    """Issue #11: each HTML response of a WARC is an object whose source is the record's
+    payload, byte for byte; through `archive deposit x.warc.gz` and `convert --deposit`."""
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    lines = [line.strip() for line in SEEDS[1].read_text("utf-8").splitlines() if len(line) > 40]
+    pages = [
+        ("https://example.cn/a.html", _page("第一篇报道的标题", lines[:4])),
+        ("https://example.cn/b.html", _page("第二篇报道的标题", lines[4:8])),
+    ]
+    warc = tmp_path / "crawl.warc.gz"
+    with warc.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for uri, body in pages:
+            headers = StatusAndHeaders(
+                "200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1"
+            )
+            writer.write_record(
+                writer.create_warc_record(
+                    uri, "response", payload=io.BytesIO(body), http_headers=headers
+                )
+            )
+    payloads = {hashlib.sha256(body).hexdigest(): body for _, body in pages}
+    for how in ("deposit", "convert"):
+        root = tmp_path / f"root-{how}"
+        if how == "deposit":
+            run(tmp_path, "archive", "deposit", warc.name, "--root", str(root))
+        else:
+            run(tmp_path, "convert", warc.name, "-o", "out", "--deposit", "--root", str(root))
+        found = objects(root)
+        assert len(found) == 2 and valid(root)
+        for obj in found.values():
+            [source] = [p for p in obj.state() if p.startswith("source/")]
+            data = obj.read(source)
+            assert payloads[hashlib.sha256(data).hexdigest()] == data  # byte for byte
+            record = json.loads(obj.read(PROVENANCE))
+            assert record["metadata"]["url"] in {uri for uri, _ in pages}
+            if how == "convert":
+                for logical in obj.state():
+                    if logical.startswith("editions/"):
+                        name = logical.split("/", 1)[1]
+                        [written] = (tmp_path / "out").rglob(name)  # out/crawl/… per WARC
+                        assert obj.read(logical) == written.read_bytes()
+        before = inventories(root)
+        again = run(tmp_path, "archive", "deposit", warc.name, "--root", str(root))
+        assert again.stderr.count("unchanged at v1") == 2 and inventories(root) == before

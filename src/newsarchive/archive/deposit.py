@@ -13,7 +13,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -40,6 +40,7 @@ from newsarchive.archive.store import (
 from newsarchive.errors import InputError, NewsarchiveError
 from newsarchive.model import Article
 from newsarchive.options import Options
+from newsarchive.readers.warc import is_warc_name
 from newsarchive.writers.tei import TEI_NS
 
 # Seconds to sleep once a deposit is fully staged, before publishing: lets tests (and the
@@ -158,7 +159,51 @@ def deposit_file(
     path = Path(path)
     if is_tei(path.name):
         return deposit_edition(path, root, options, sources=sources, rerender=rerender)
+    if is_warc_name(path.name):  # each HTML response is an input; its payload the source
+        from newsarchive.pipeline import normalize_html
+        from newsarchive.readers.warc import iter_records, record_name
+
+        results: list[Deposited] = []
+        for record in iter_records(path, options.max_bytes):
+            name = str(path.parent / record_name(path.name, record))
+
+            def articles(
+                payload: bytes = record.payload,
+                name: str = name,
+                uri: str = record.uri,
+                when: str = record.date,
+            ) -> list[Article]:
+                return normalize_html(payload, name, options, uri, when)
+
+            results += _deposit_scrape(
+                record.payload, Path(name), root, options, rerender, None, articles
+            )
+        if not results:
+            raise InputError("no HTML response records in this web archive", str(path))
+        return results
     data = read_source(path, options)
+    return _deposit_scrape(
+        data,
+        path,
+        root,
+        options,
+        rerender,
+        names,
+        lambda: normalize_bytes(data, str(path), options),
+    )
+
+
+def _deposit_scrape(
+    data: bytes,
+    path: Path,
+    root: Path | str,
+    options: Options,
+    rerender: bool,
+    names: list[str] | None,
+    normalise: Callable[[], list[Article]],
+) -> list[Deposited]:
+    """Deposit one scraped file's bytes (or a web-archive record's payload) named ``path``:
+    nothing rendered if the recorded basis matches; else normalised and rendered."""
     sha = hashlib.sha256(data).hexdigest()
     reader = Root.open(root) if Root(Path(root)).is_initialised() else None
     known = _objects_of_source(reader, sha)
@@ -185,7 +230,7 @@ def deposit_file(
     count = (head_record(known[0]).get("source") or {}).get("article_count") if known else None
     if known and len(settled) == len(known) == count:
         return _nothing_to_write(root, list(settled.values()))
-    articles = normalize_bytes(data, str(path), options)
+    articles = normalise()
     extra = {"basis": wanted, "names": sorted(set(names or [path.name]))}
     items = [(a, source_files(a, data, extra["names"])) for a in articles]
     return deposit_articles(items, root, options, str(path), extra=extra, settled=settled)
@@ -291,10 +336,19 @@ def deposit_edition(
     )
 
 
-def _normalised(source: bytes, md: Any, options: Options) -> Article:
-    from newsarchive.pipeline import normalize_bytes
+# A web-archive record's target URI and capture date by payload SHA-256: its edition was
+# normalised with them, so telling it from a correction needs them too.
+_WARC_ORIGINS: dict[str, tuple[str, str]] = {}
 
-    articles = normalize_bytes(source, md.source_file or "source.txt", options)
+
+def _normalised(source: bytes, md: Any, options: Options) -> Article:
+    from newsarchive.pipeline import normalize_bytes, normalize_html
+
+    name = md.source_file or "source.txt"
+    if (origin := _WARC_ORIGINS.get(md.source_sha256)) is not None:
+        articles = normalize_html(source, name, options, *origin)
+    else:
+        articles = normalize_bytes(source, name, options)
     return next((a for a in articles if a.metadata.article_index == md.article_index), articles[0])
 
 
@@ -332,6 +386,20 @@ def pdfa_level(pdf: bytes) -> str | None:
         return None
     level = f"{part}{(conformance or '').lower()}"
     return level if level in ("1b", "2b", "3b") else None
+
+
+def _record_payload(warc: Path, sha256: str) -> tuple[str, bytes] | None:
+    """(record name, payload) of the web archive's HTML response with this SHA-256."""
+    from newsarchive.readers.warc import iter_records, record_name
+
+    try:
+        for record in iter_records(warc):
+            if hashlib.sha256(record.payload).hexdigest() == sha256:
+                _WARC_ORIGINS[sha256] = (record.uri, record.date)
+                return record_name(warc.name, record), record.payload
+    except NewsarchiveError:
+        return None
+    return None
 
 
 def _inputs_in_convert_state(edition: Path, sha256: str) -> list[Path]:
@@ -378,6 +446,8 @@ def find_source(
             continue
         if hashlib.sha256(data).hexdigest() == sha256:
             return candidate.name, data
+        if is_warc_name(candidate.name) and (found := _record_payload(candidate, sha256)):
+            return found
         moved.append(str(candidate))
     if obj is not None:
         for logical in sorted(obj.state()):
