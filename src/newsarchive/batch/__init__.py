@@ -14,31 +14,59 @@ One concern per module:
 The parent process alone keeps the state manifest, the report and the progress display.
 """
 
-from newsarchive.batch.display import Display
-from newsarchive.batch.executors import default_jobs, run_dask, run_local
-from newsarchive.batch.inputs import (
-    INPUT_SUFFIXES,
-    STDIN,
-    STDIN_NAME,
-    Input,
-    collect_inputs,
-    output_collisions,
-    parse_shard,
-    shard_inputs,
-)
-from newsarchive.batch.run import BatchSettings, Summary, plan_tasks, run_batch
-from newsarchive.batch.state import STATE_NAME, STATE_PREFIX, StateStore, sweep_partials
-from newsarchive.batch.task import (
-    Previous,
-    Result,
-    Status,
-    Task,
-    convert_one,
-    fingerprint,
-    run_task,
-    task_options,
-    warm_up,
-)
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# Name -> submodule, imported on first use (PEP 562): `normalize` and a one-file `convert`
+# need inputs and task only, not the pool, rich's progress bar or the state store.
+_EXPORTS = {
+    "Display": "display",
+    "default_jobs": "executors",
+    "pick_jobs": "executors",
+    "run_dask": "executors",
+    "run_local": "executors",
+    "INPUT_SUFFIXES": "inputs",
+    "STDIN": "inputs",
+    "STDIN_NAME": "inputs",
+    "Input": "inputs",
+    "collect_inputs": "inputs",
+    "output_collisions": "inputs",
+    "parse_shard": "inputs",
+    "shard_inputs": "inputs",
+    "BatchSettings": "run",
+    "Summary": "run",
+    "plan_tasks": "run",
+    "run_batch": "run",
+    "STATE_NAME": "state",
+    "STATE_PREFIX": "state",
+    "StateStore": "state",
+    "sweep_partials": "state",
+    "Previous": "task",
+    "Result": "task",
+    "Status": "task",
+    "Task": "task",
+    "convert_one": "task",
+    "fingerprint": "task",
+    "run_task": "task",
+    "task_options": "task",
+    "warm_up": "task",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'newsarchive.batch' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"newsarchive.batch.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
 
 __all__ = [
     "INPUT_SUFFIXES",
@@ -61,6 +89,7 @@ __all__ = [
     "fingerprint",
     "output_collisions",
     "parse_shard",
+    "pick_jobs",
     "plan_tasks",
     "run_batch",
     "run_dask",

@@ -9,13 +9,13 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from newsarchive.batch.display import Display
-from newsarchive.batch.inputs import collect_inputs, parse_shard, shard_inputs
-from newsarchive.batch.run import BatchSettings, run_batch
-from newsarchive.batch.task import Result
 from newsarchive.config import Settings
 from newsarchive.errors import InputError, NewsarchiveError, UsageError
+
+if TYPE_CHECKING:
+    from newsarchive.batch.task import Result
 
 # An -o name with one of these suffixes is one edition file; the format comes from it.
 EDITION_SUFFIXES = {".tei.xml": "tei", ".docx": "docx", ".pdf": "pdf"}
@@ -157,6 +157,11 @@ def convert_paths(paths: list[str], settings: Settings, job: ConvertJob) -> int:
         for note in sidecar_notes(settings, {name}):
             print(note, file=sys.stderr)
         return convert_single(paths[0], target, fmt, settings, job.quiet)
+    # The batch machinery (pool, progress bar, state) is imported only for a batch.
+    from newsarchive.batch.display import Display
+    from newsarchive.batch.inputs import collect_inputs, parse_shard, shard_inputs
+    from newsarchive.batch.run import BatchSettings, run_batch
+
     options, output = settings.options, Path(job.output or "output")
     shard_spec = parse_shard(job.shard) if job.shard else None
     inputs, notes = collect_inputs(paths, exclude=output, records=True)
