@@ -45,3 +45,4 @@ class OutputError(NewsarchiveError):
 
 class UsageError(NewsarchiveError):
     exit_code = 2
+

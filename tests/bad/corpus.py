@@ -22,7 +22,8 @@ class Case:
     name: str  # file name to write (may hold spaces, Unicode, a leading dash)
     what: str  # description for the report table
     make: Callable[[], bytes]
-    expect: str  # "ok" (converted) or a substring of the one-line error
+    expect: str  # "ok" (converted), "editions" (TEI + DOCX; the PDF made or one line
+    # naming the input says why not), or a substring of the one-line error
     tei_input: bool = False  # a TEI/XML file given to convert and validate
 
 
@@ -146,6 +147,158 @@ CASES: tuple[Case, ...] = (
     Case("paragraphs.tei.xml", "a foreign TEI with 20,000 paragraphs (DOCX was quadratic)",
          lambda: _foreign_tei(20_000), "ok"),
 )
+
+# --------------------------------------------------------------------------- round two
+
+_KO = ("서울시는 오늘 새로운 도서관을 열었습니다. 시민들은 아침부터 줄을 서서 책을 빌렸습니다.\n"
+       "시장은 개관식에서 모든 시민이 책을 가까이 하기를 바란다고 말했습니다.\n") * 6
+_JA = ("東京都は今日、新しい図書館を開きました。市民の皆さんは朝から列を作って本を借りました。\n"
+       "知事は開館式で、すべての市民が本に親しむことを願うと述べました。\n") * 6
+_ZH_BODY = ("本报讯（记者王明）昨天上午，市图书馆新馆正式开放，数千名市民排队借书。\n"
+            "馆长李华介绍，新馆藏书一百二十万册，设有儿童阅览区和古籍修复室。\n"
+            "不少市民表示，周末将带孩子再来看看。\n")
+
+
+def _article(extra: str = "", title: str = "市图书馆新馆开放") -> str:
+    """A small invented article (fast to render); ``extra`` goes into its first paragraph."""
+    lines = _ZH_BODY.split("\n")
+    lines[0] = lines[0][:12] + extra + lines[0][12:]
+    return title + "\n\n" + "\n".join(lines)
+
+
+def _small(extra: str = "", encoding: str = "utf-8") -> Callable[[], bytes]:
+    if encoding in ("big5", "big5hkscs"):  # Traditional text for a Traditional encoding
+        return lambda: _traditional(_article(extra)).encode(encoding)
+    return lambda: _article(extra).encode(encoding)
+
+
+def _traditional(text: str) -> str:
+    from newsarchive.normalize.script import converter
+
+    return converter("s2t").convert(text)
+
+
+def _seed_in(index: int, encoding: str) -> Callable[[], bytes]:
+    def make() -> bytes:
+        path = sorted(SEED.parent.glob("*.txt"))[index]
+        return path.read_text("utf-8").encode(encoding, errors="replace")
+
+    return make
+
+
+_LANGUAGE = (
+    Case("ko-euckr.txt", "Korean in EUC-KR (was read as GB18030 gibberish)",
+         lambda: ("도서관 개관\n" + _KO).encode("euc_kr"), "Korean text"),
+    Case("ko-cp949.txt", "Korean in CP949", lambda: ("도서관 개관\n" + _KO).encode("cp949"),
+         "Korean text"),
+    Case("ko-utf8.txt", "Korean in UTF-8", lambda: ("도서관 개관\n" + _KO).encode("utf-8"),
+         "Korean text"),
+    Case("ko-hanja.txt", "Korean with Hanja mixed in (UTF-8)",
+         lambda: ("圖書館 개관\n" + _KO.replace("도서관", "圖書館")).encode("utf-8"), "Korean text"),
+    Case("ja-sjis.txt", "Japanese in Shift_JIS (was t2s-converted, tagged zh-Hans)",
+         lambda: ("図書館\n" + _JA).encode("shift_jis"), "Japanese text"),
+    Case("ja-eucjp.txt", "Japanese in EUC-JP", lambda: ("図書館\n" + _JA).encode("euc_jp"),
+         "Japanese text"),
+    Case("ja-iso2022.txt", "Japanese in ISO-2022-JP (7-bit, looks like ASCII)",
+         lambda: ("図書館\n" + _JA).encode("iso2022_jp"), "Japanese text"),
+    Case("ja-utf8.txt", "Japanese in UTF-8", lambda: ("図書館\n" + _JA).encode("utf-8"),
+         "Japanese text"),
+    Case("ja-halfwidth.txt", "Japanese with half-width katakana",
+         lambda: ("ﾄｳｷｮｳ\n" + _JA.replace("市民", "ｼﾐﾝ")).encode("utf-8"), "Japanese text"),
+    Case("zh-quotes-ja.txt", "Chinese quoting a Japanese title (a few kana): converted",
+         _small("日本动画《となりのトトロ》"), "ok"),
+    Case("zh-quotes-ko.txt", "Chinese quoting a Korean name (a few Hangul): converted",
+         _small("韩国歌手（아이유）"), "editions"),
+    Case("zh-middle-dot.txt", "Chinese with the katakana middle dot in a name: converted",
+         _small("玛丽・居里和约翰ー史密斯"), "ok"),
+)
+
+_CHARACTERS = (
+    Case("ext-b.txt", "CJK Ext-B characters outside the BMP (𠮷, 𪚥)", _small("𠮷野家和𪚥字"),
+         "editions"),
+    Case("emoji.txt", "emoji", _small("大家都点赞👍🔥😀"), "editions"),
+    Case("emoji-zwj.txt", "emoji ZWJ sequences and skin tones", _small("一家人👨‍👩‍👧和👍🏽"),
+         "editions"),
+    Case("rtl.txt", "Arabic and Hebrew (right-to-left) words", _small("阿拉伯语العربية希伯来语עברית"),
+         "editions"),
+    Case("pua.txt", "private-use characters", _small("私用区\ue000\uf8ff字符"), "editions"),
+    Case("variation.txt", "ideographic variation selectors", _small("葛\U000e0100城"), "editions"),
+    Case("combining.txt", "combining marks on Latin and Han", _small("Cafe\u0301和汉\u0301字"),
+         "editions"),
+    Case("ext-g.txt", "CJK Ext-G (U+30000)", _small("\U00030000字"), "editions"),
+    Case("tags.txt", "Unicode tag characters", _small("标签\U000e0041\U000e007f"), "editions"),
+    Case("math.txt", "mathematical alphanumerics (U+1D400)", _small("公式𝐀𝐁𝐂"), "editions"),
+)
+
+_ENCODINGS = tuple(
+    Case(f"seed{i}-{label}.txt", f"seed {i} in {label.upper()}", _seed_in(i, codec), "ok")
+    for i in range(5)
+    # seed 2 has pinyin with tone marks (á, ǎ): UTF-16 without a BOM must still be found
+    for label, codec in (("gb18030", "gb18030"), ("gbk", "gbk"), ("utf16le", "utf-16-le"),
+                         ("utf16be", "utf-16-be"), ("utf8bom", "utf-8-sig"), ("utf32", "utf-32"))
+) + tuple(
+    Case(f"small-{label}.txt", f"a small article in {label.upper()}", _small("", codec), "ok")
+    for label, codec in (("big5", "big5"), ("gb2312", "gb2312"), ("hz", "hz"))
+)
+
+_MAGIC = tuple(
+    Case(f"magic-{label}.txt", f"{what} named .txt", lambda m=magic: m + bytes(64), word)
+    for label, what, magic, word in (
+        ("jpeg", "JPEG image", b"\xff\xd8\xff\xe0", "JPEG"),
+        ("gif", "GIF image", b"GIF89a", "GIF"),
+        ("gzip", "gzip archive", b"\x1f\x8b\x08\x00", "gzip"),
+        ("elf", "executable", b"\x7fELF\x02\x01", "executable"),
+        ("rar", "RAR archive", b"Rar!\x1a\x07", "RAR"),
+        ("7z", "7-Zip archive", b"7z\xbc\xaf\x27\x1c", "7-Zip"),
+        ("ole", "old MS Office document", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "Office"),
+    )
+)
+
+_CONTROLS = tuple(
+    Case(f"control-{code:02x}.txt", f"the control character U+{code:04X} inside a sentence",
+         _small(chr(code)), "ok")
+    for code in (0x01, 0x07, 0x08, 0x0B, 0x0C, 0x1B, 0x1F, 0x7F, 0x85, 0x9B)
+) + tuple(
+    Case(f"format-{code:04x}.txt", f"the format character U+{code:04X} inside a sentence",
+         _small(chr(code)), "ok")
+    for code in (0x200B, 0x200E, 0x202A, 0x202E, 0x2066, 0xFEFF, 0xFFFE, 0x2028, 0x00AD)
+) + (Case("format-fffd.txt", "U+FFFD (a replacement character) inside a sentence",
+          _small("\ufffd"), "editions"),)
+
+_SHAPES = (
+    Case("only-punct.txt", "only punctuation (kept as text)", lambda: "，。！？\n、；：\n".encode(),
+         "ok"),
+    Case("only-title.txt", "a title and nothing else", lambda: "市图书馆新馆开放\n".encode(),
+         "no article"),
+    Case("only-digits.txt", "only digits (kept as text)", lambda: b"123456\n7890\n", "ok"),
+    Case("only-latin.txt", "an English text", lambda: (
+        b"City library opens.\n\nThousands queued to borrow books, the director said.\n"
+    ), "ok"),
+    Case("nul-one.txt", "one NUL byte in a Chinese text", _small("\x00"), "NUL"),
+    Case("cr-only.txt", "old Mac line ends (CR only)",
+         lambda: _article().replace("\n", "\r").encode(), "ok"),
+    Case("blank-lines.txt", "10,000 blank lines between paragraphs",
+         lambda: _article().replace("\n", "\n" * 10_000).encode(), "ok"),
+    Case("spaces-line.txt", "a 1 MB line of ideographic spaces inside an article",
+         lambda: (_article() + "\u3000" * 350_000 + "\n").encode(), "ok"),
+    Case("comma-run.txt", "a 200,000-comma run (punctuation runs)",
+         lambda: _article("," * 200_000).encode(), "ok"),
+    Case("paren-run.txt", "100,000 unmatched opening parentheses",
+         lambda: _article("(" * 100_000).encode(), "ok"),
+    Case("at-run.txt", "a 300,000-character run of e-mail-like text without a dot",
+         lambda: _article("a@" * 150_000).encode(), "ok"),
+    Case("digit-run.txt", "a 500,000-digit run (the time pattern)",
+         lambda: _article("1" * 500_000).encode(), "ok"),
+    Case("url-run.txt", "a 500 KB URL", lambda: _article("http://x.cn/" + "a" * 500_000).encode(),
+         "ok"),
+    Case("pinyin-run.txt", "100,000 pinyin glosses", lambda: _article("報(bào)" * 100_000).encode(),
+         "ok"),
+    Case("many-stories.txt", "40 stories on one page", lambda: "\n\n".join(
+        f"第{i}条新闻标题\n\n【本报讯】记者王明报道，这是第{i}条新闻的正文，内容完整。\n" for i in range(40)
+    ).encode(), "ok"),
+)
+
+CASES = CASES + _LANGUAGE + _CHARACTERS + _ENCODINGS + _MAGIC + _CONTROLS + _SHAPES
 
 
 def write_corpus(folder: Path) -> dict[str, Case]:

@@ -1,14 +1,14 @@
 """Normalisation: each step is a pure function over the Article, in this order.
 
-characters -> pinyin -> script -> fields (a corpus header block) -> content -> chrome ->
-split (one page, several stories) -> credits -> title -> dates -> newspaper -> segment ->
-punctuation -> target script -> sidecar. Script comes early so that every later rule sees one
-script, Simplified (the rules are written in it), whatever the target; a Traditional target is
-reached at the end. The header block is read before content and chrome can take its lines.
-Content (main-content detection: menus, link lists, notices and footers around the article's
-region go) runs before the whole-line chrome rules. Credits come after the split so each story
-keeps its own credits; the date and the newspaper are chosen per story once its headline and
-opening are known (the one nearest them wins).
+language (Korean or Japanese is refused) -> characters -> pinyin -> script -> fields (a corpus
+header block) -> content -> chrome -> split (one page, several stories) -> credits -> title ->
+dates -> newspaper -> segment -> punctuation -> target script -> sidecar. Script comes early
+so that every later rule sees one script, Simplified (the rules are written in it), whatever
+the target; a Traditional target is reached at the end. The header block is read before
+content and chrome can take its lines. Content (main-content detection: menus, link lists,
+notices and footers around the article's region go) runs before the whole-line chrome rules.
+Credits come after the split so each story keeps its own credits; the date and the newspaper
+are chosen per story once its headline and opening are known (the one nearest them wins).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from newsarchive.normalize.content import detect_content
 from newsarchive.normalize.credits import extract_credits
 from newsarchive.normalize.dates import pick_date
 from newsarchive.normalize.fields import header_fields, pick_newspaper
+from newsarchive.normalize.language import check_language
 from newsarchive.normalize.pinyin import remove_pinyin
 from newsarchive.normalize.punctuation import unify_punctuation
 from newsarchive.normalize.script import to_target_script, unify_script, working_script
@@ -31,6 +32,7 @@ from newsarchive.normalize.title import extract_title, supply_title
 from newsarchive.options import Options
 
 STEPS = (
+    "language",
     "characters",
     "pinyin",
     "script",
@@ -52,7 +54,7 @@ STEPS = (
 def normalize(
     article: Article, options: Options, sidecar: dict[str, str] | None = None
 ) -> list[Article]:
-    page = clean_characters(article)
+    page = clean_characters(check_language(article))  # Korean or Japanese: refused
     page = remove_pinyin(page)
     page = unify_script(page, working_script(options.script))
     page = header_fields(page)

@@ -7,6 +7,7 @@ Decoding is the only thing done here; every visible change to the text happens i
 from __future__ import annotations
 
 import codecs
+import contextlib
 import hashlib
 from pathlib import Path
 
@@ -50,6 +51,7 @@ def _plausible(text: str) -> float:
         if (ch.isascii() and (ch.isprintable() or ch in "\r\n\t"))
         or "\u3000" <= ch <= "\u303f" or "\u4e00" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"
         or "\u2010" <= ch <= "\u206f" or "\u3400" <= ch <= "\u4dbf"
+        or "\u00a0" <= ch <= "\u024f"  # Latin letters with accents: pinyin tone marks (ǎ)
     )
     return good / max(1, len(text))
 
@@ -66,6 +68,30 @@ def _looks_like_utf16_without_bom(data: bytes) -> str | None:
         if _plausible(text) > 0.95:
             return encoding
     return None
+
+
+def _escaped_decoding(data: bytes) -> tuple[str, str] | None:
+    """ISO-2022-JP/KR: 7-bit, so it would pass for ASCII (valid UTF-8) with escapes."""
+    from newsarchive.normalize.language import languages
+
+    for language in languages():
+        if any(escape in data for escape in language.escapes):
+            with contextlib.suppress(UnicodeDecodeError):
+                return data.decode(language.escaped), language.escaped.replace("_", "-")
+    return None
+
+
+def _foreign_decoding(data: bytes) -> tuple[str, str] | None:
+    """A Korean or Japanese text (data/languages.toml), decoded in its own encoding so that
+    the language step can name it: read as GB18030 it would pass for Chinese gibberish."""
+    from newsarchive.normalize.language import foreign_language, languages
+
+    candidates = [e for language in languages() for e in language.encodings]
+    best = from_bytes(data, cp_isolation=_CANDIDATES + candidates).best()
+    if best is None or best.encoding not in candidates:
+        return None
+    text = str(best)
+    return (text, best.encoding.replace("_", "-")) if foreign_language(text) else None
 
 
 def decode(data: bytes, name: str) -> tuple[str, str]:
@@ -90,6 +116,8 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
             pass
     if b"\x00" in data:
         raise InputError("binary file (contains NUL bytes), not a text article", name)
+    if b"\x1b" in data and (escaped := _escaped_decoding(data)):
+        return escaped
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
@@ -101,6 +129,9 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
             return data[: utf8_error.start].decode("utf-8"), TRUNCATED_UTF8
         except UnicodeDecodeError:
             pass
+    foreign = _foreign_decoding(data)
+    if foreign:
+        return foreign
     best = from_bytes(data, cp_isolation=_CANDIDATES).best()
     if best is None:
         raise InputError(

@@ -456,19 +456,26 @@ def break_lines(
         # Longer than a whole line (a URL, a hash, a long run of marks on a narrow
         # column): cut at the last place kinsoku allows; with none, let the line run
         # over and be squeezed by negative character spacing when drawn.
+        # Linear in the unit's length (a 200,000-comma run): once the piece is over the
+        # line with no place to cut, it stays over, and only the positions added since
+        # the last look can allow a cut (``start``), so neither is measured again.
         piece = ""
+        over, start = False, 1
         for ch in unit:
-            if piece and cur_w + _width(piece + ch, font, size) > avail() + 1e-6:
+            if piece and (over or cur_w + _width(piece + ch, font, size) > avail() + 1e-6):
                 cut = max(
-                    (i for i in range(1, len(piece) + 1) if _may_break(piece, ch, i)), default=0
+                    (i for i in range(start, len(piece) + 1) if _may_break(piece, ch, i)),
+                    default=0,
                 )
                 if not cut:
+                    over, start = True, len(piece) + 1
                     piece += ch
                     continue
                 cur.append(piece[:cut])
                 cur_w += _width(piece[:cut], font, size)
                 flush(last=False)
                 piece = piece[cut:]
+                over, start = False, 1
             piece += ch
         cur.append(piece)
         cur_w += _width(piece, font, size)
