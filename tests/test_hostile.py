@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from bad.corpus import CASES, leftovers, write_corpus
-from bad.scenarios import SCENARIOS, judge
+from bad.scenarios import OPEN, SCENARIOS, judge
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -223,7 +223,9 @@ def test_a_text_node_over_10_mb_is_a_valid_edition() -> None:
     assert read_tei(data, "long.tei.xml").blocks[0].text == text
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
+@pytest.mark.parametrize("scenario", [
+    pytest.param(s, marks=pytest.mark.xfail(strict=True, reason="open: issue 14"))
+    if s.name in OPEN else s for s in SCENARIOS], ids=lambda s: s.name)
 def test_scenario(scenario, tmp_path: Path) -> None:
     """Round two: one line naming the cause, no hang (each run has a timeout), no
     traceback, no partial file, nothing outside the output folder written or deleted."""

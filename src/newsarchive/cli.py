@@ -391,6 +391,9 @@ def review(
         _err(note)
     if not inputs:
         raise UsageError("no input files")
+    from newsarchive.batch.inputs import refuse_input_as_output
+
+    refuse_input_as_output("-o", output, inputs)
     written = write_review(
         [item.path for item in inputs], output, settings.options, jobs=jobs or settings.jobs
     )

@@ -28,6 +28,7 @@ subcommand alike: the flag if given, else this file, else the built-in default.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 from dataclasses import dataclass
@@ -216,8 +217,8 @@ def resolve(
     font = pick(font, cfg.font, None)
     changes: dict[str, Any] = {}
     if max_size is not None:
-        if max_size <= 0:
-            raise UsageError("--max-size must be a positive number of MB")
+        if not math.isfinite(max_size) or max_size <= 0:  # nan, inf: no guard at all
+            raise UsageError("--max-size must be a positive, finite number of MB")
         changes["max_bytes"] = int(max_size * 1024 * 1024)
     options = Options(
         script=_choice("--script", pick(script, cfg.script, "hans"), SCRIPTS),  # type: ignore[arg-type]

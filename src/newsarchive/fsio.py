@@ -20,6 +20,24 @@ _KINDS = (
 )
 
 
+def display_name(name: str) -> str:
+    """A file name as text an edition can hold. Linux names are bytes: one saved on a
+    Chinese Windows is GBK, which Python keeps as surrogate escapes that no UTF-8 file
+    (TEI, state, report) can encode; read those bytes as GB18030 (then Big5), else mark
+    them U+FFFD. The file itself keeps its name; only what is written about it changes."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        raw = os.fsencode(name)
+    for encoding in ("gb18030", "big5"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("utf-8", "replace")
+
+
 def too_large(size: int, limit: int, name: str) -> InputError:
     return InputError(
         f"file too large ({size:,} bytes > limit {limit:,}; raise it with --max-size)", name
@@ -90,7 +108,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_temp_prefix(path), suffix=".part")
     except OSError as exc:
         raise OutputError(f"cannot write: {exc.strerror or exc}", str(path)) from exc
     try:
@@ -108,6 +126,15 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _temp_prefix(path: Path) -> str:
+    """``.NAME.``, shortened so that the temporary name (prefix + 8 random + ``.part``)
+    fits in 255 bytes: an edition named 244-255 bytes long must not fail for its temp."""
+    name = path.name
+    while len(f".{name}.".encode("utf-8", "surrogateescape")) > 255 - 8 - len(".part"):
+        name = name[:-1]
+    return f".{name}."
 
 
 def _umask() -> int:
@@ -133,7 +160,7 @@ def atomic_write_many(files: dict[Path, bytes]) -> None:
                 path = current = Path(path)
                 path.parent.mkdir(parents=True, exist_ok=True)
                 fd, tmp = tempfile.mkstemp(
-                    dir=path.parent, prefix=f".{path.name}.", suffix=".part"
+                    dir=path.parent, prefix=_temp_prefix(path), suffix=".part"
                 )
                 staged.append((tmp, path))
                 handle = open_files.enter_context(os.fdopen(fd, "wb"))

@@ -821,7 +821,8 @@ def _review_one(job: _Job) -> tuple[list[Entry], Failure | None]:
         return [], None
     name = page_name(job.number, job.path)
     html = render_page(views, job.number, job.path, job.index, job.title)
-    atomic_write_bytes(Path(job.pages) / name, html.encode("utf-8"))
+    # A file name in GBK bytes holds surrogate escapes: shown as \udcxx, never a crash.
+    atomic_write_bytes(Path(job.pages) / name, html.encode("utf-8", "backslashreplace"))
     href = f"{Path(job.pages).name}/{name}"
     return [
         Entry(
@@ -887,5 +888,5 @@ def write_review(
             old.unlink(missing_ok=True)
     review.pages, review.articles = len(written), len(entries)
     html = render_index(entries, review.failures, review.inputs, title)
-    atomic_write_bytes(index, html.encode("utf-8"))
+    atomic_write_bytes(index, html.encode("utf-8", "backslashreplace"))
     return review

@@ -159,7 +159,12 @@ def convert_paths(paths: list[str], settings: Settings, job: ConvertJob) -> int:
         return convert_single(paths[0], target, fmt, settings, job.quiet)
     # The batch machinery (pool, progress bar, state) is imported only for a batch.
     from newsarchive.batch.display import Display
-    from newsarchive.batch.inputs import collect_inputs, parse_shard, shard_inputs
+    from newsarchive.batch.inputs import (
+        collect_inputs,
+        parse_shard,
+        refuse_input_as_output,
+        shard_inputs,
+    )
     from newsarchive.batch.run import BatchSettings, run_batch
 
     options, output = settings.options, Path(job.output or "output")
@@ -190,6 +195,7 @@ def convert_paths(paths: list[str], settings: Settings, job: ConvertJob) -> int:
     )
     report_file = None
     if job.report is not None:
+        refuse_input_as_output("--report", job.report, inputs)
         try:
             job.report.parent.mkdir(parents=True, exist_ok=True)
             report_file = job.report.open("w", encoding="utf-8")
@@ -215,7 +221,7 @@ def convert_paths(paths: list[str], settings: Settings, job: ConvertJob) -> int:
                 deposit_errors.append(error)
                 display.print(error)
         if report_file is not None:
-            report_file.write(json.dumps(result.record(), ensure_ascii=False) + "\n")
+            report_file.write(json.dumps(result.record()) + "\n")  # a non-UTF-8 name: escaped
             report_file.flush()  # a report of an interrupted run is still complete so far
 
     try:

@@ -200,3 +200,15 @@ def output_collisions(inputs: list[Input]) -> dict[str, str]:
         else:
             owners[slot] = item.path
     return clashes
+
+
+def refuse_input_as_output(flag: str, target: Path | str, inputs: list[Input]) -> None:
+    """A report, review page or edition written over one of the inputs would replace the
+    scraped file itself: a usage error (exit 2), found before anything is written."""
+    try:
+        where = os.path.realpath(target)
+    except (OSError, ValueError):
+        return
+    for item in inputs:
+        if item.path != STDIN and os.path.realpath(item.path) == where:
+            raise UsageError(f"{flag} {target} is one of the inputs: it would be replaced")

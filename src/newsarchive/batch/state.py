@@ -77,7 +77,7 @@ class StateStore:
             "flagged": result.flagged,
             "time": time.time(),
         }
-        line = (json.dumps(rec, ensure_ascii=False) + "\n").encode()
+        line = (json.dumps(rec) + "\n").encode()  # ASCII escapes: a GBK-bytes name stays exact
         if self._fd is None:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)

@@ -103,7 +103,7 @@ def fingerprint(options: Options, formats: Iterable[str], name: str) -> str:
     values["formats"] = sorted(formats)
     values["version"] = __version__
     blob = json.dumps(values, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(blob.encode()).hexdigest()[:20]
+    return hashlib.sha256(blob.encode("utf-8", "surrogateescape")).hexdigest()[:20]
 
 
 def task_options(options: Options, name: str) -> Options:

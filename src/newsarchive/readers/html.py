@@ -27,6 +27,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from newsarchive.errors import InputError
+from newsarchive.fsio import display_name
 from newsarchive.model import Article, Block, Edit, Metadata
 from newsarchive.normalize._lines import HAN_RE, has_sentence_punct
 from newsarchive.readers.text import BOMS, check_size, decode
@@ -753,7 +754,7 @@ def read_html(
         or _date_near_title(page_text, title)
     )
     metadata = Metadata(
-        source_file=Path(name).name,
+        source_file=display_name(Path(name).name),
         source_sha256=hashlib.sha256(data).hexdigest(),
         source_encoding=encoding,
     )

@@ -17,6 +17,7 @@ from pathlib import Path
 from lxml import etree
 
 from newsarchive.errors import InputError
+from newsarchive.fsio import display_name
 from newsarchive.model import Article, Block, Credit, Edit, Metadata
 from newsarchive.writers.tei import (
     DEFAULT_RESP,
@@ -368,7 +369,7 @@ def read_tei(data: bytes, name: str, *, max_bytes: int | None = None) -> Article
         language=str(language),
         source_script=text_at(scraped, "t:textLang"),
         # A foreign TEI names no scraped file: the TEI file itself is the source.
-        source_file=text_at(scraped, "t:name[@type='file']") or Path(name).name,
+        source_file=text_at(scraped, "t:name[@type='file']") or display_name(Path(name).name),
         source_sha256=sha or hashlib.sha256(data).hexdigest(),
         source_encoding=text_at(scraped, "t:note[@type='encoding']") or "",
         article_index=index,

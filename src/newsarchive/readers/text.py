@@ -14,7 +14,7 @@ from pathlib import Path
 from charset_normalizer import from_bytes
 
 from newsarchive.errors import InputError
-from newsarchive.fsio import read_regular, too_large
+from newsarchive.fsio import display_name, read_regular, too_large
 from newsarchive.model import Article, Block, Edit, Metadata
 
 # Signatures of binary formats scrapers commonly save by mistake.
@@ -171,7 +171,7 @@ def read_text(data: bytes, name: str, *, max_bytes: int | None = None) -> Articl
         edits = (Edit("read", "utf8.truncated", "remove", dropped.hex(" "),
                       "incomplete last character dropped", len(lines)),)
     metadata = Metadata(
-        source_file=Path(name).name,
+        source_file=display_name(Path(name).name),
         source_sha256=hashlib.sha256(data).hexdigest(),
         source_encoding=encoding,
     )
