@@ -231,3 +231,28 @@ def test_scenario(scenario, tmp_path: Path) -> None:
     traceback, no partial file, nothing outside the output folder written or deleted."""
     outcome = judge(tmp_path / "work", scenario)
     assert outcome.ok, outcome.problem
+
+
+def test_a_second_run_leaves_the_first_runs_temporary_files_alone(tmp_path: Path) -> None:
+    """Two converts into one folder: the sweep of the second takes only the temporary files
+    of writers that are gone, not the in-flight ones of the first (issue 14, item 6)."""
+    from newsarchive.batch.state import sweep_partials
+    from newsarchive.fsio import atomic_write_bytes
+
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        live = tmp_path / f".a.tei.xml.{sleeper.pid}-abcdefgh.part"
+        live.write_bytes(b"in flight")
+        dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        stale = tmp_path / f".b.tei.xml.{dead}-abcdefgh.part"
+        stale.write_bytes(b"left by a killed run")
+        old_style = tmp_path / ".c.tei.xml.abcdefgh.part"
+        old_style.write_bytes(b"an earlier version's temporary file")
+        assert sweep_partials(tmp_path) == 2
+        assert live.exists() and not stale.exists() and not old_style.exists()
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    atomic_write_bytes(tmp_path / ("长" * 80 + ".tei.xml"), b"x")  # a 248-byte name
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == [live.name]

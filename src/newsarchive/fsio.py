@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import stat
 import tempfile
 from pathlib import Path
@@ -128,13 +129,32 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
+TEMP_PID = re.compile(r"\.(\d+)-[^.]*\.part$")  # the writer's pid in a temporary name
+
+
 def _temp_prefix(path: Path) -> str:
-    """``.NAME.``, shortened so that the temporary name (prefix + 8 random + ``.part``)
-    fits in 255 bytes: an edition named 244-255 bytes long must not fail for its temp."""
-    name = path.name
-    while len(f".{name}.".encode("utf-8", "surrogateescape")) > 255 - 8 - len(".part"):
+    """``.NAME.PID-``: the writing process's pid lets a sweep leave alone the temporary
+    files of a run still going (two runs into one folder). Shortened so that the whole
+    name (prefix + 8 random + ``.part``) fits in 255 bytes: an edition named 244-255
+    bytes long must not fail for its temporary file."""
+    name, pid = path.name, f"{os.getpid()}-"
+    while len(f".{name}.{pid}".encode("utf-8", "surrogateescape")) > 255 - 8 - len(".part"):
         name = name[:-1]
-    return f".{name}."
+    return f".{name}.{pid}"
+
+
+def writer_alive(temp_name: str) -> bool:
+    """Whether the process that is writing temporary file ``temp_name`` still runs."""
+    m = TEMP_PID.search(temp_name)
+    if not m:
+        return False
+    try:
+        os.kill(int(m[1]), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
 
 
 def _umask() -> int:

@@ -455,3 +455,46 @@ BY_NAME = _named(SCENARIOS)
 # Known open (issue 14, items 1, 4 and a part of 16): shown as open by the report; the
 # test expects them to fail (strict xfail) so a fix shows up as an unexpected pass.
 OPEN = {"multi-story-clash", "two-folders-one-out", "config-typo-in-table"}
+
+_KO = "서울시는 오늘 새로운 도서관을 열었습니다. 시민들은 아침부터 줄을 서서 책을 빌렸습니다.\n" * 8
+_KO_PAGE = ("<html><head><meta charset='utf-8'><title>도서관 개관</title></head><body><article>"
+            + "".join(f"<p>{line}</p>" for line in _KO.splitlines()) + "</article></body></html>")
+
+SCENARIOS += [
+    Scenario("validate-empty", "validate an empty file", _files(e__tei__xml=b""),
+             (("validate", "{w}/in/e.tei.xml"),), "e.tei.xml"),
+    Scenario("validate-png", "validate a PNG named .tei.xml",
+             _files(p__tei__xml=b"\x89PNG\r\n\x1a\n" + bytes(32)), (("validate", "{w}/in/p.tei.xml"),),
+             "p.tei.xml"),
+    Scenario("validate-mixed", "validate a FIFO, a missing file and a valid edition",
+             _with(_fifo("in/pipe.tei.xml")),
+             (("convert", "--to", "tei", "-o", "{w}/out", str(SEED)),
+              ("validate", "{w}/in/pipe.tei.xml", "{w}/in/missing.tei.xml",
+               f"{{w}}/out/{SEED.stem}.tei.xml")), "named pipe"),
+    Scenario("review-dev-zero", "review of a symlink to /dev/zero",
+             _symlink("in/zero.txt", "/dev/zero"),
+             (("review", "{w}/in/zero.txt", "-o", "{w}/out/review.html"),), "character device",
+             timeout=60),
+    Scenario("normalize-dev-zero", "normalize of a symlink to /dev/zero",
+             _symlink("in/zero.txt", "/dev/zero"), (("normalize", "{w}/in/zero.txt"),),
+             "character device", timeout=60),
+    Scenario("warc-dev-zero", "a symlink to /dev/zero named .warc.gz",
+             _symlink("in/crawl.warc.gz", "/dev/zero"), ((*TEI, "{w}/in/crawl.warc.gz"),),
+             "character device", timeout=60),
+    Scenario("stdin-korean", "Korean text on stdin", _files(), ((*TEI, "-"),), "Korean text",
+             stdin=_KO.encode("euc_kr")),
+    Scenario("html-korean", "a Korean web page", _files(ko__html=_KO_PAGE.encode()),
+             ((*TEI, "{w}/in/ko.html"),), "Korean text"),
+    Scenario("sidecar-header-only", "CSV sidecar with a header and no rows",
+             _sidecar("h.csv", b"file,title\n"), ((*TEI, "--metadata", "{w}/h.csv", A),), "ok"),
+    Scenario("sidecar-bom", "CSV sidecar with a UTF-8 BOM",
+             _sidecar("b.csv", "\ufefffile,date\na.txt,2021-03-04\n".encode()),
+             ((*TEI, "--metadata", "{w}/b.csv", A),), "ok",
+             _contains("out/a.tei.xml", 'when="2021-03-04"')),
+    Scenario("sidecar-utf16", "JSON sidecar in UTF-16",
+             _sidecar("u.json", '{"a.txt": {"title": "标题"}}'.encode("utf-16")),
+             ((*TEI, "--metadata", "{w}/u.json", A),), "not UTF-8"),
+    Scenario("sidecar-missing", "a sidecar that does not exist", _sidecar("x", b""),
+             ((*TEI, "--metadata", "{w}/nosuch.csv", A),), "nosuch.csv"),
+]
+BY_NAME = _named(SCENARIOS)
