@@ -126,7 +126,8 @@ def main() -> None:
         "also through `validate`), then the scenarios of `tests/bad/scenarios.py` one by one in a",
         "scratch folder, each under a timeout. `tests/test_hostile.py` runs the same cases",
         "(SIGKILL mid-batch, unreadable files, symlink loops, a full disk and a read-only output",
-        "folder are tested there too).",
+        "folder are tested there too). How time and memory grow with the size of one input:",
+        "[docs/scaling.md](scaling.md) (`benchmarks/scaling.py`).",
         "",
         f"**Inputs tried: {n} — crashes (tracebacks, internal errors): {total['crashes']} — "
         f"hangs: {total['hangs']} — partial files left: {total['partial']} — files outside "

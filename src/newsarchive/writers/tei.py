@@ -606,21 +606,31 @@ def _plan(
     (punctuation) found it: its offsets count in the element's text as it stood right
     after that edit. The reader undoes them in the same order."""
     current = dict(texts)
+    # Indexes instead of a scan of every block per edit (quadratic: a 1 MB page of short
+    # lines has ~100,000 edits): source line -> ids, current text -> ids (in order).
+    by_line: dict[int, list[str]] = {}
+    for ident, b in zip(ids, blocks, strict=True):
+        for n in b.source_lines:
+            by_line.setdefault(n, []).append(ident)
+    by_text: dict[str, dict[str, None]] = {}
+    for ident, t in current.items():
+        by_text.setdefault(t, {})[ident] = None
     plan: list[tuple[str | None, list[tuple[int, int, str, str]] | None]] = []
     for edit in reversed(edits):
-        located = [ids[i] for i, b in enumerate(blocks)
-                   if edit.line is not None and edit.line in b.source_lines]
+        located = list(dict.fromkeys(by_line.get(edit.line, ()))) if edit.line is not None else []
         target = None
         if edit.result and edit.text and edit.text != edit.result:
             target = next((i for i in located if current.get(i) == edit.result), None)
             if target is None:
-                same = [i for i, t in current.items() if t == edit.result]
-                target = same[0] if len(same) == 1 else None
+                same = by_text.get(edit.result, {})
+                target = next(iter(same)) if len(same) == 1 else None
         spans = None
         if target is not None and clean_text(edit.text) == edit.text:
             spans = char_spans(edit.text, edit.result)
             if spans and undo_spans(edit.result, [s[:3] for s in spans]) == edit.text:
+                by_text[current[target]].pop(target, None)
                 current[target] = edit.text
+                by_text.setdefault(edit.text, {})[target] = None
             else:
                 spans = None
         plan.append((target if spans else (located[0] if located else None), spans))
