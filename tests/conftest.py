@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from lxml import etree
 
+from newsarchive import validate
 from newsarchive.model import Article
 from newsarchive.pipeline import normalize_file
 
@@ -25,3 +27,9 @@ SEEDS = ROOT / "seeds"
 def seed_articles() -> dict[str, list[Article]]:
     """{seed file stem: its normalised articles}."""
     return {path.stem[:3]: normalize_file(path) for path in sorted(SEEDS.glob("*.txt"))}
+
+
+@pytest.fixture(scope="session")
+def tei_all() -> etree.RelaxNG:
+    """tei_all takes seconds to compile: once per test session (validate caches it)."""
+    return validate.tei_all_rng()

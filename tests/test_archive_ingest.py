@@ -73,6 +73,12 @@ def stored_files(root: Path) -> list[tuple[Path, dict, str]]:
     return out
 
 
+def bagit_cli_validate(bag_dir: Path) -> subprocess.CompletedProcess[str]:
+    """The bag through bagit's own command line."""
+    return subprocess.run([sys.executable, "-m", "bagit", "--validate", str(bag_dir)],
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
 def test_fido_identifies_every_archived_file_as_recorded(roots: dict[str, Path]) -> None:
     expected_pdf = {"1b": "fmt/354", "2b": "fmt/477", "3b": "fmt/480"}
     files = [item for root in roots.values() for item in stored_files(root)]
@@ -172,13 +178,7 @@ def test_export_is_a_bagit_1_0_bag_archivematica_reads(
     assert (bag_dir / "bagit.txt").read_text().startswith("BagIt-Version: 1.0\n")
     bag.validate()
     # The same bag through bagit's own command line.
-    cli = subprocess.run(
-        [sys.executable, "-m", "bagit", "--validate", str(bag_dir)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    cli = bagit_cli_validate(bag_dir)
     assert cli.returncode == 0, cli.stderr
     # Archivematica: data/ becomes objects/; metadata/metadata.csv has a filename column
     # then Dublin Core columns, one row per object folder.
@@ -206,13 +206,7 @@ def test_export_is_a_bagit_1_0_bag_archivematica_reads(
     victim.write_bytes(victim.read_bytes()[:-1] + b"!")
     with pytest.raises(bagit.BagValidationError):
         bagit.Bag(str(bag_dir)).validate()
-    cli = subprocess.run(
-        [sys.executable, "-m", "bagit", "--validate", str(bag_dir)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    cli = bagit_cli_validate(bag_dir)
     assert cli.returncode != 0
 
 

@@ -41,10 +41,6 @@ def _compiler():
 odd2rng = _compiler()
 
 
-@pytest.fixture(scope="module")
-def tei_all() -> etree.RelaxNG:
-    return validate.tei_all_rng()
-
 
 @pytest.fixture(scope="module")
 def edition() -> bytes:

@@ -28,11 +28,6 @@ ROOT = Path(__file__).resolve().parents[1]
 DAY = dt.date(2024, 5, 6)
 
 
-@pytest.fixture(scope="session")
-def tei_all() -> etree.RelaxNG:
-    """tei_all takes seconds to compile: once per test session."""
-    return validate.tei_all_rng()
-
 
 def both_valid(data: bytes, tei_all: etree.RelaxNG) -> None:
     tree = etree.ElementTree(etree.fromstring(data))

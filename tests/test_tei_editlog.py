@@ -33,10 +33,6 @@ ROOT = Path(__file__).resolve().parents[1]
 DAY = dt.date(2024, 5, 6)
 
 
-@pytest.fixture(scope="module")
-def tei_all() -> etree.RelaxNG:
-    return validate.tei_all_rng()
-
 
 @pytest.fixture(scope="module")
 def seeds(seed_articles: dict[str, list[Article]]) -> dict[str, list[tuple[Article, bytes]]]:
