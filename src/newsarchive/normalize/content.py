@@ -142,6 +142,8 @@ def _base_class(line: Line, inside_hint: bool = False) -> tuple[str, str]:
         return BAD, "content.markup"
     if _PAGINATION.match(core):
         return BAD, "content.pagination"
+    if _is_list_header(core):  # before placeholders: "【相关阅读】" opens a list
+        return BARRIER, "content.list-header"
     if _PLACEHOLDER.match(core):
         # A bracketed credit ("【编辑：…】") is a credit, not an image slot.
         if _family_re("credit").search(core) and han_count(core) <= 60:
@@ -155,11 +157,11 @@ def _base_class(line: Line, inside_hint: bool = False) -> tuple[str, str]:
         line.facts = facts
         if rule in ("footer.copyright", "footer.icp"):
             return BARRIER, f"content.footer:{rule}"
+        if rule == "web.related":  # "推荐阅读", "相关新闻": a list header, as below
+            return BARRIER, f"content.list-header:{rule}"
         return (META if facts else BAD), rule
     if _family_re("credit").search(core) and han_count(core) <= 60:
         return META, "content.credit"
-    if _is_list_header(core):
-        return BARRIER, "content.list-header"
     if _URL.match(core):
         return BAD, "content.url"
     if _is_notice(core, inside=True):

@@ -1,0 +1,54 @@
+"""Signals found on real scraped pages, tested on pages invented here.
+
+The eval corpus (../shared/eval) showed each failure; the rule behind the fix is general,
+so each test builds its own page with the same shape and different words.
+"""
+
+from __future__ import annotations
+
+from newsarchive.model import Article
+from newsarchive.options import Options
+from newsarchive.pipeline import normalize_bytes
+
+ARTICLE = [
+    "河畔新村的夜市重新开张",
+    "",
+    "　　本报讯 入夏以来，河畔新村的夜市重新开张，三十多个摊位沿着河堤一字排开，卖凉粉的、",
+    "修雨伞的、画糖人的都回来了，不少居民吃过晚饭便带着孩子来逛一逛。",
+    "",
+    "　　街道负责人介绍，夜市今年统一了摊位的灯光和垃圾分类，每晚十点前收摊，尽量不打扰",
+    "附近居民休息。摊主们说，生意虽然不如从前红火，但回头客越来越多了。",
+    "",
+    "　　据了解，夜市的摊位由居民自愿报名、街道统一安排，租金全免，只收取少量卫生费。",
+    "下一步，街道还打算在周末加开旧书和手工艺品专区，让夜市更有烟火气。",
+    "",
+]
+
+
+def run(lines: list[str]) -> list[Article]:
+    return normalize_bytes("\n".join(lines).encode("utf-8"), "page.txt", Options())
+
+
+def texts(articles: list[Article]) -> str:
+    return "\n".join(b.text for a in articles for b in a.blocks if b.text)
+
+
+def test_a_recommended_reading_header_ends_the_article() -> None:
+    # A "推荐阅读" / "相关新闻" header opens a list of other articles, even when the teasers
+    # under it are written as punctuated sentences long enough to look like body text.
+    for header in ("推荐阅读", "相关新闻", "【相关阅读】"):
+        page = [
+            *ARTICLE,
+            "（责任编辑：林小云）",
+            "",
+            header,
+            "",
+            "秋收时节走进稻田，老农讲述种了五十年的庄稼一块田有一块田的脾气，一季有一季的",
+            "收成。《田野故事》邀请十位种粮能手，讲述他们几十年来与土地打交道的经验与心得。【详细】",
+            "",
+            "古镇新生记小镇文化站与“古镇新生”采访团一同走访五座古镇，记录老街改造中保留",
+            "下来的手艺、风俗和人情，探讨古镇在乡村振兴中能发挥什么作用。【详细】",
+        ]
+        out = texts(run(page))
+        assert "摊主们说" in out, header
+        assert "种粮能手" not in out and "古镇新生" not in out, header
