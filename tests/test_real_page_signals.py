@@ -52,3 +52,26 @@ def test_a_recommended_reading_header_ends_the_article() -> None:
         out = texts(run(page))
         assert "摊主们说" in out, header
         assert "种粮能手" not in out and "古镇新生" not in out, header
+
+
+def test_a_gallery_of_doubled_link_titles_after_the_article_goes() -> None:
+    # Photo galleries print each link title twice (image alt + caption). A line printed
+    # twice above the article may be its headline; below it, it is a list of other pages.
+    gallery = []
+    for teaser in ("山城迎来今冬第一场雪", "古桥修缮后重新通行", "候鸟飞抵湿地公园"):
+        gallery += [teaser, teaser]
+    page = ["  • 首页", "  • 图片", "", *ARTICLE, "（编辑：何明）", "", "[INS::INS]", "图片精选",
+            *gallery, "关注我们"]
+    articles = run(page)
+    out = texts(articles)
+    assert "摊主们说" in out
+    for teaser in ("山城迎来今冬第一场雪", "古桥修缮后重新通行", "候鸟飞抵湿地公园"):
+        assert teaser not in out, teaser
+    assert articles[0].metadata.title == "河畔新村的夜市重新开张"
+
+
+def test_a_headline_printed_twice_above_the_article_stays_once() -> None:
+    page = ["河畔新村的夜市重新开张", "  • 首页", "  • 社区", "", *ARTICLE]
+    articles = run(page)
+    assert articles[0].metadata.title == "河畔新村的夜市重新开张"
+    assert texts(articles).count("河畔新村的夜市重新开张") <= 1

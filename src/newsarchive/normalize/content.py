@@ -402,7 +402,7 @@ def detect_content(article: Article) -> Article:
     for k, line in enumerate(lines):
         if article.blocks[line.index].kind != "line":
             continue  # typed by an earlier pass or an edited TEI: structure, not page lines
-        if k not in keep and line.kind == SHORT and line.text in repeated:
+        if k not in keep and k < first and line.kind == SHORT and line.text in repeated:
             continue
         if k not in keep:
             if line.kind == META and line.facts is not None:
