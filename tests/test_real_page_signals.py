@@ -75,3 +75,21 @@ def test_a_headline_printed_twice_above_the_article_stays_once() -> None:
     articles = run(page)
     assert articles[0].metadata.title == "河畔新村的夜市重新开张"
     assert texts(articles).count("河畔新村的夜市重新开张") <= 1
+
+
+def test_a_reporter_credit_on_the_short_last_line_of_a_wrapped_paragraph() -> None:
+    # The closing "（张三）" credit sits on the last wrapped line, a line too short to count
+    # as body by itself: it still closes the paragraph above it.
+    page = [
+        "河畔新村的夜市重新开张",
+        "",
+        "　　入夏以来，河畔新村的夜市重新开张，三十多个摊位沿着河堤一字排开，卖凉粉的、修雨",
+        "伞的、画糖人的都回来了，不少居民吃过晚饭便带着孩子来逛一逛，街道负责人说，夜市将开",
+        "到十月底。（冯立群）",
+        "",
+        "扫一扫在手机打开当前页面",
+    ]
+    articles = run(page)
+    paragraph = [b.text for b in articles[0].blocks if b.kind == "paragraph"]
+    assert paragraph and paragraph[-1].endswith("夜市将开到十月底。")
+    assert "冯立群" in articles[0].metadata.authors

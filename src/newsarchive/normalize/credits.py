@@ -614,7 +614,12 @@ def extract_credits(article: Article) -> Article:
             record(byline, _removed(text, kept), line)
             text = kept
             simple = shadow(text, language)
-        if body[index]:
+        # The last wrapped line of a paragraph is short, but carries the paragraph's credit.
+        wrapped_end = (
+            index > 0 and body[index - 1] and bool(blocks[index - 1].text)
+            and has_sentence_punct(simple)
+        )
+        if body[index] or wrapped_end:
             nxt = _next_text(blocks, index)
             run_end = index == last_body or nxt is None or not body[nxt]
             kept, tails = strip_trailing_credits(simple, text, run_end)
