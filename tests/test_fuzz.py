@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import HealthCheck, example, given, note, settings
 from hypothesis import strategies as st
 
 from newsarchive.errors import InputError
@@ -39,6 +39,8 @@ def _facts(metadata: Metadata) -> Metadata:
 
 @settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(document)
+# A names line above a paragraph wrapped before its "。": a byline on both passes.
+@example("业业业业业业业业\n王静 刘廷\n业业业业业\n。业业业业业业业业业业业业业业业")
 def test_scraped_like_text_never_crashes_and_yields_valid_tei(text: str) -> None:
     note(repr(text))
     try:

@@ -420,6 +420,26 @@ def _is_body(text: str) -> bool:
     return has_sentence_punct(text) and len(text) >= 21
 
 
+# A line opening with a closing mark continues the line above (a wrap before "。").
+_CONTINUES = tuple("，。、；：？！）」』”’》")
+
+
+def _body_lines(simples: list[str], captions: dict[int, object]) -> list[bool]:
+    """Which lines are body text, a line and the lines that continue it judged together
+    (segment joins them into one paragraph later: the second pass sees it whole)."""
+    body = [False] * len(simples)
+    i = 0
+    while i < len(simples):
+        j = i
+        while j + 1 < len(simples) and simples[j] and simples[j + 1].startswith(_CONTINUES):
+            j += 1
+        is_body = _is_body("".join(simples[i : j + 1]))
+        for k in range(i, j + 1):
+            body[k] = is_body and k not in captions
+        i = j + 1
+    return body
+
+
 def merge(metadata: Metadata, found: Found) -> Metadata:
     if found.authors:
         authors = tuple(dict.fromkeys(metadata.authors + tuple(found.authors)))
@@ -558,7 +578,7 @@ def extract_credits(article: Article) -> Article:
     captions = {
         i: cut for i, b in enumerate(blocks) if b.text and (cut := _caption_cut(simples[i], b.text))
     }
-    body = [_is_body(s) and i not in captions for i, s in enumerate(simples)]
+    body = _body_lines(simples, captions)
     body_indexes = [i for i, is_body in enumerate(body) if is_body]
     first_body = body_indexes[0] if body_indexes else len(blocks)
     last_body = body_indexes[-1] if body_indexes else -1
@@ -595,7 +615,12 @@ def extract_credits(article: Article) -> Article:
                 record(found, text + "⏎" + blocks[nxt].text, line)
                 skip.add(nxt)
                 continue
-        if found is None and outside_body and not body[index] and _at_body_edge(index, body, texts):
+        # A bare names line is a byline by position only; a block an earlier pass (or an
+        # editor's TEI) typed keeps its type, so normalising twice changes nothing.
+        if (
+            found is None and block.kind == "line" and outside_body and not body[index]
+            and _at_body_edge(index, body, texts)
+        ):
             found = match_names_line(simple, text)
         if found:
             if found.rule == "photo.photographer-line":
