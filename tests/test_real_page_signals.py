@@ -93,3 +93,36 @@ def test_a_reporter_credit_on_the_short_last_line_of_a_wrapped_paragraph() -> No
     paragraph = [b.text for b in articles[0].blocks if b.kind == "paragraph"]
     assert paragraph and paragraph[-1].endswith("夜市将开到十月底。")
     assert "冯立群" in articles[0].metadata.authors
+
+
+def _lynx(lines: list[str]) -> list[str]:
+    return [("   " + ln if ln else "") for ln in lines]
+
+
+BODY_LONG = [
+    "入夏以来，河畔新村的夜市重新开张，三十多个摊位沿着河堤一字排开，卖凉粉的、修雨伞的、画糖人的都回来了，不少居民吃过晚饭便带着",
+    "孩子来逛一逛，街道负责人说，夜市将一直开到十月底。",
+]
+BODY_LONG_2 = [
+    "据了解，夜市的摊位由居民自愿报名、街道统一安排，租金全免，只收取少量卫生费，下一步，街道还打算在周末加开旧书和手工艺品专区，",
+    "让夜市更有烟火气。",
+]
+
+
+def test_centred_lines_beside_a_caption_are_one_caption_group() -> None:
+    # lynx prints centred HTML (a picture's captions) far right of the body's left edge.
+    for first, second in (("夜市开张现场", "摊主们在河堤上摆出各色小吃"),
+                          ("摊主们在河堤上摆出各色小吃", "夜市开张现场")):
+        page = ["河畔新村的夜市重新开张", "", *_lynx(BODY_LONG), "",
+                " " * 30 + first, "", " " * 22 + second, "", *_lynx(BODY_LONG_2)]
+        article = run(page)[0]
+        figures = [b.text for b in article.blocks if b.kind == "figure"]
+        headings = [b.text for b in article.blocks if b.kind == "heading"]
+        assert figures == [first, second], (first, headings)
+
+
+def test_a_left_aligned_subheading_beside_a_centred_caption_stays_a_heading() -> None:
+    page = ["河畔新村的夜市重新开张", "", *_lynx(BODY_LONG), "", " " * 30 + "夜市开张现场", "",
+            "   老手艺回来了", "", *_lynx(BODY_LONG_2)]
+    article = run(page)[0]
+    assert [b.text for b in article.blocks if b.kind == "heading"] == ["老手艺回来了"]

@@ -434,6 +434,28 @@ def _classify(lines: list[Line]) -> None:
             line.kind, line.reason = "heading", "heading.short-line"
 
 
+def _mark_centred_captions(lines: list[Line]) -> None:
+    """A short line set far right of the body's left edge (centred under a picture, as
+    converters of centred HTML print it) beside a caption set the same way is a caption
+    too: a picture's caption group shares its layout."""
+    body = [ln.indent for ln in lines if ln.kind == "body"]
+    if not body:
+        return
+    base, offset = min(body), _int("centred_min_offset")
+
+    def centred(line: Line) -> bool:
+        return line.indent >= base + offset and not line.source_lines[1:]
+
+    for i, line in enumerate(lines):
+        if line.reason not in ("heading.short-line", "heading.spaced") or not centred(line):
+            continue
+        # (the previous line and the gap above this one, the next line and the gap above it)
+        pairs = [(lines[i - 1], line.blank_before)] if i else []
+        pairs += [(lines[i + 1], lines[i + 1].blank_before)] if i + 1 < len(lines) else []
+        if any(ln.kind == "figure" and centred(ln) and gap <= 1 for ln, gap in pairs):
+            line.kind, line.reason = "figure", "caption.centred-group"
+
+
 def _short_sentence(line: Line) -> bool:
     text = line.text
     return (
@@ -517,6 +539,7 @@ def segment(article: Article) -> Article:
     lines = _dedupe_captions(lines, edits)
     _mark_furniture(lines)
     _classify(lines)
+    _mark_centred_captions(lines)
     _mark_galleries(lines)
     blocks: list[Block] = []
     paragraph: Line | None = None
