@@ -3,6 +3,7 @@ one process, on the normalised seeds and evaluation cases.
 
     .venv/bin/python benchmarks/pdf.py                 # every --pdfa level, 5 rounds
     .venv/bin/python benchmarks/pdf.py --pdfa 1b --repeat 10
+    .venv/bin/python benchmarks/pdf.py --pdfa 2a --copies 300 --repeat 1   # copies of seeds/
     PYTHONPATH=OLD_CHECKOUT/src .venv/bin/python benchmarks/pdf.py   # an older revision
 
 Prints per level the mean CPU milliseconds per article (process CPU time, so other work on
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +33,15 @@ INPUTS = sorted((ROOT / "seeds").glob("*.txt")) + sorted(
 CREATED = datetime(2025, 1, 1, tzinfo=UTC)
 
 
+def _copies(folder: Path, articles: int) -> list[Path]:
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from run import articles_per_seed, make_corpus
+
+    return make_corpus(folder, articles, articles_per_seed())[0]
+
+
 def main() -> None:
     try:
         from newsarchive.options import PDFA_LEVELS as levels
@@ -40,12 +51,17 @@ def main() -> None:
     parser.add_argument("--pdfa", action="append", help="level(s) to time (default: all)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--script", default="hans")
+    parser.add_argument("--copies", type=int, default=0, metavar="N",
+                        help="time N articles of copies of seeds/ (as benchmarks/run.py "
+                             "makes them) instead of the seeds and cases")
     args = parser.parse_args()
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}")
     base = Options(script=args.script)
-    articles = [a for p in INPUTS for a in normalize_file(p, base)]
-    print(f"{len(articles)} articles from {len(INPUTS)} inputs")
+    with tempfile.TemporaryDirectory() as tmp:
+        inputs = _copies(Path(tmp), args.copies) if args.copies else INPUTS
+        articles = [a for p in inputs for a in normalize_file(p, base)]
+    print(f"{len(articles)} articles from {len(inputs)} inputs")
     for level in args.pdfa or levels:
         options = Options(script=args.script, pdfa=level)
         ok, failed = [], 0
