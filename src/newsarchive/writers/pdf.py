@@ -1090,7 +1090,7 @@ def write_pdf(
         invariant=1,
         initialFontName=main_face(font),  # else reportlab adds an unembedded Helvetica
         initialFontSize=font_size,
-        pageCompression=1,
+        pageCompression=0,  # every stream is compressed once, in make_pdfa
     )
     frame = Frame(
         margin_x,
