@@ -427,7 +427,7 @@ def extract_title(article: Article) -> Article:
     page = _page_title(blocks, simples, len(blocks))
     agree = squash(page[1]) if page else None
     start = body_start(blocks, simples, -1 if top is None else top, agree)
-    limit = start if start is not None else len(blocks)
+    limit = start if start is not None else _before_first_sentence(blocks, simples, agree)
     candidates = _candidates(blocks, simples, limit, agree) if limit else []
     repeated = {squash(e.text) for e in article.provenance if e.rule == "title.repeat"}
     for candidate in candidates:
@@ -478,6 +478,14 @@ def extract_title(article: Article) -> Article:
         # not a headline over nothing (a title is supplied from them later).
         return article
     return article.evolve(metadata=metadata, blocks=blocks, edits=edits)
+
+
+def _before_first_sentence(blocks: list[Block], simples: list[str], agree: str | None) -> int:
+    """With no body to stand above, a headline can only stand above every sentence: a
+    headline-shaped line among short sentences is one of them (the title printed above
+    them on a second pass would otherwise compete with it)."""
+    return next((i for i, b in enumerate(blocks) if b.text and not b.credit
+                 and _strong_at(blocks, simples, i, agree)), len(blocks))
 
 
 def _left_nothing(blocks: list[Block]) -> bool:
