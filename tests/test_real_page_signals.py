@@ -126,3 +126,34 @@ def test_a_left_aligned_subheading_beside_a_centred_caption_stays_a_heading() ->
             "   老手艺回来了", "", *_lynx(BODY_LONG_2)]
     article = run(page)[0]
     assert [b.text for b in article.blocks if b.kind == "heading"] == ["老手艺回来了"]
+
+
+def test_get_text_page_kicker_headline_photo_unit_and_web_controls() -> None:
+    # One text node per line (BeautifulSoup get_text): web controls beside the headline, a
+    # "某报：" kicker over a headline that holds a comma, a caption credited to a photo unit.
+    page = [
+        "河畔新村的夜市重新开张_社区_某某网",
+        "设置首页",
+        "河畔新村的夜市重新开张",
+        "2024-06-01 20:30",
+        "调整字体",
+        "某某网6月1日讯（记者方小东）",
+        "入夏以来，河畔新村的夜市重新开张，三十多个摊位沿着河堤一字排开，不少居民吃过晚饭便来逛一逛。",
+        "《江城晚报》：",
+        "夜市回来了，烟火气也回来了",
+        "街道负责人介绍，夜市今年统一了摊位的灯光和垃圾分类，每晚十点前收摊，尽量不打扰附近居民休息。",
+        "摊主在河堤上摆出各色小吃。社区摄影队 陈晓峰 摄",
+        "摊主们说，生意虽然不如从前红火，但回头客越来越多了，大家都盼着夜市一直开下去。",
+        "【编辑：罗一鸣】",
+        "扫二维码上移动某某网",
+        "分享到:",
+    ]
+    article = run(page)[0]
+    kinds = {b.text: b.kind for b in article.blocks}
+    assert kinds.get("夜市回来了，烟火气也回来了") == "heading"
+    assert kinds.get("摊主在河堤上摆出各色小吃。") == "figure"
+    assert "陈晓峰" in {c.name for c in article.metadata.credits} | set(article.metadata.authors)
+    assert any(t.startswith("街道负责人介绍") for t, k in kinds.items() if k == "paragraph")
+    out = texts([article])
+    for chrome in ("设置首页", "调整字体", "扫二维码"):
+        assert chrome not in out, chrome

@@ -379,6 +379,19 @@ def _classify(lines: list[Line]) -> None:
         if line.credit:  # the credits step found a photographer at its end
             line.kind, line.reason = "figure", "caption.photographer"
             continue
+        if (
+            previous is not None
+            and previous.kind == "heading"
+            and previous.text.endswith(("：", ":", "——"))
+            and len(line.text) <= _int("heading_max_len")
+            and not ends_terminal(line.text)
+            and not any(ch in _SENTENCE_END for ch in line.text)
+            and (following is None or is_body_text(following.text))
+        ):
+            # Under a kicker ("某报：", "……——") a line that closes no sentence is the
+            # headline it introduces, even with a comma in it.
+            line.kind, line.reason = "heading", "heading.after-kicker"
+            continue
         if is_body_text(line.text):
             line.kind, line.reason = "body", "body.punctuation"
             # A short sentence set far below an unfinished sentence is a caption cutting it.
