@@ -41,6 +41,8 @@ def _facts(metadata: Metadata) -> Metadata:
 @given(document)
 # A names line above a paragraph wrapped before its "。": a byline on both passes.
 @example("业业业业业业业业\n王静 刘廷\n业业业业业\n。业业业业业业业业业业业业业业业")
+# A "?" alone below a blank line ends no line above: not restored as a paragraph "?".
+@example("业\n业\n\n?\n业")
 def test_scraped_like_text_never_crashes_and_yields_valid_tei(text: str) -> None:
     note(repr(text))
     try:

@@ -69,6 +69,8 @@ def test_gloss_removal_is_idempotent(text: str) -> None:
 # Two headline-shaped sentences among short sentences and no body: neither is the title
 # (the second pass would find the first printed above the text and keep the other).
 @example(["一" * 16 + "。", "一" * 16 + "。", "一" * 16 + "！", "一" * 16 + "！", "一" * 16 + "。"])
+# Two headline-shaped sentences in a row: opening sentences, neither is the title.
+@example(["一" * 16 + "！", "一" * 16 + "？", "一" * 16 + "。"])
 def test_normalising_twice_changes_nothing(paragraphs: list[str]) -> None:
     source = "\n\n".join(paragraphs).encode("utf-8")
     first = normalize_bytes(source, "a.txt", Options())

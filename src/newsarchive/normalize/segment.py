@@ -124,6 +124,7 @@ def _restore_punctuation(article: Article) -> tuple[list[Block], list[Edit]]:
         return blocks, []
     first, last = min(numbers), max(numbers)
     present = set(numbers)
+    text_above = set(present)  # the mark ends the line right above it, or nothing
     edits: list[Edit] = []
     restored: list[Block] = []
     for edit in article.provenance:
@@ -133,6 +134,7 @@ def _restore_punctuation(article: Article) -> tuple[list[Block], list[Edit]]:
             and edit.line is not None
             and first < edit.line < last
             and edit.line not in present
+            and edit.line - 1 in text_above
             and len(edit.text.strip()) <= 3
             and is_dangling(edit.text)
         ):

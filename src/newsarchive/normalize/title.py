@@ -435,6 +435,12 @@ def extract_title(article: Article) -> Article:
             candidate.score += 6  # the headline the page was cut at
         if squash(candidate.text) in repeated:
             candidate.score += 8  # the page template prints its headline more than once
+    sentences = [c for c in candidates if c.text.strip()[-1:] in _LONE_BODY_END]
+    if len(sentences) >= 2:
+        # Several headline-shaped sentences ("…！", "…？") above the body are its opening
+        # sentences, not a headline and its lede: whichever were chosen, the second pass
+        # would find the other one closer to the body.
+        candidates = [c for c in candidates if c not in sentences]
     chosen = max(candidates, key=lambda c: c.score, default=None)
     title: str | None = None
     title_lines: list[int] = []
