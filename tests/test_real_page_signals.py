@@ -157,3 +157,40 @@ def test_get_text_page_kicker_headline_photo_unit_and_web_controls() -> None:
     out = texts([article])
     for chrome in ("设置首页", "调整字体", "扫二维码"):
         assert chrome not in out, chrome
+
+
+def test_tags_a_japanese_switch_line_and_a_doubled_picture_credited_caption() -> None:
+    # A Traditional wire page: a language switch in Japanese among the menus, the photo's
+    # caption printed twice with "（示意圖／圖取自…）", hashtag lines under the story.
+    caption = "河堤夜市的攤位一字排開，吸引不少民眾前來。（示意圖／圖取自某某圖庫）"
+    page = [
+        "  • 首頁",
+        "  • 生活",
+        "こちらは繁体字版です。日本語版に移動しますか。",
+        "某某社ニュース",
+        "首頁 / 生活",
+        "",
+        "河畔新村夜市重新開張",
+        "",
+        "2024/6/1 15:06",
+        "",
+        caption,
+        caption,
+        "",
+        "（某某社記者方小東台北1日電）入夏以來，河畔新村的夜市重新開張，三十多個攤位沿著河堤一字排開，"
+        "不少居民吃過晚飯便帶著孩子來逛一逛。",
+        "",
+        "街道負責人介紹，夜市今年統一了攤位的燈光和垃圾分類，每晚十點前收攤，盡量不打擾附近居民休息。"
+        "（編輯：羅一鳴）1130601",
+        "",
+        "#夜市",
+        "#河畔新村 #街道辦",
+        "延伸閱讀",
+    ]
+    article = run(page)[0]
+    figures = [b.text for b in article.blocks if b.kind == "figure"]
+    assert len(figures) == 1 and figures[0].startswith("河堤夜市的摊位一字排开")
+    out = texts([article])
+    for chrome in ("#", "こちら", "ニュース"):
+        assert chrome not in out, chrome
+    assert "街道负责人介绍" in out

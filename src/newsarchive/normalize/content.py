@@ -166,6 +166,8 @@ def _base_class(line: Line, inside_hint: bool = False) -> tuple[str, str]:
         return BAD, "content.url"
     if _is_notice(core, inside=True):
         return BAD, "content.notice"
+    if _is_foreign_ui(core, line.han):
+        return BAD, "content.foreign-ui"
     if line.han == 0:
         if _LATIN.search(core) and len(core) <= 80:
             return BAD, "content.latin-ui"
@@ -189,6 +191,16 @@ def _base_class(line: Line, inside_hint: bool = False) -> tuple[str, str]:
     if line.han >= _t("near_min_han"):
         return NEAR, ""
     return SHORT, ""
+
+
+_KANA = re.compile(r"[\u3040-\u30ff]")
+
+
+def _is_foreign_ui(core: str, han: int) -> bool:
+    """A line in Japanese on a Chinese page (the language check refused Japanese pages):
+    a language switch or a sister-site link ("日本語版に移動しますか", "Focus …フォーカス")."""
+    kana = len(_KANA.findall(core))
+    return kana >= 3 and kana >= han
 
 
 def _is_body(han: int, punct: int) -> bool:
