@@ -194,3 +194,18 @@ def test_tags_a_japanese_switch_line_and_a_doubled_picture_credited_caption() ->
     for chrome in ("#", "こちら", "ニュース"):
         assert chrome not in out, chrome
     assert "街道负责人介绍" in out
+
+
+def test_a_ticker_printed_twice_goes_and_the_page_label_names_the_paper() -> None:
+    # A slide show of other headlines printed twice in the same order above the story; the
+    # print page's label "某某日报A3：headline" among the page chrome names the paper.
+    ticker = ["山城迎来今冬第一场雪 多条公路临时封闭", "古桥修缮后重新通行", "候鸟飞抵湿地公园 观鸟季开启"]
+    page = ["[menu_up]", "[slide_push]", *ticker, *ticker, "港澳版>新闻>本地", "[content_up]",
+            "江城日报A3：夜市重开 烟火气回来了", "", "新闻观看次数：12k", "",
+            *ARTICLE[2:]]
+    article = run(page)[0]
+    out = texts([article])
+    for teaser in ticker:
+        assert teaser.split()[0] not in out, teaser
+    assert article.metadata.newspaper == "江城日报"
+    assert "摊主们说" in out

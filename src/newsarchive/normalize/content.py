@@ -411,9 +411,13 @@ def detect_content(article: Article) -> Article:
     keep = set(range(first, last + 1)) | _headline_zone(lines, first) | _tail_zone(lines, last)
     drop: dict[int, tuple[str, Line]] = {}
     repeated = chrome.repeated_lines(article)  # a title printed twice: chrome keeps one
+    carousel = _carousel(lines)
     for k, line in enumerate(lines):
         if article.blocks[line.index].kind != "line":
             continue  # typed by an earlier pass or an edited TEI: structure, not page lines
+        if k in carousel:
+            drop[line.index] = ("content.carousel", line)
+            continue
         if k not in keep and k < first and line.kind == SHORT and line.text in repeated:
             continue
         if k not in keep:
@@ -446,6 +450,33 @@ def detect_content(article: Article) -> Article:
             edits.append(Edit(STEP, rule, "remove", block.text, "", where))
     metadata = _nearest_date(metadata, lines, first, keep, drop)
     return article.evolve(metadata=metadata, blocks=blocks, edits=edits)
+
+
+def _carousel(lines: list[Line]) -> set[int]:
+    """Positions of a run of short lines the page prints again in the same order (a
+    headline ticker or slide show: both copies go). A headline printed twice is one line,
+    a title with its kicker two: a run of ``carousel_min_run`` or more is never that."""
+    min_run = int(_t("carousel_min_run"))
+    seen: dict[str, list[int]] = {}
+    found: set[int] = set()
+    for k, line in enumerate(lines):
+        if line.kind == BODY:
+            continue
+        for earlier in seen.get(line.text, ()):
+            if earlier in found or k in found:
+                continue
+            run = 0
+            while (
+                k + run < len(lines) and earlier + run < k
+                and lines[earlier + run].kind != BODY
+                and lines[earlier + run].text == lines[k + run].text
+            ):
+                run += 1
+            if run >= min_run:
+                found.update(range(earlier, earlier + run))
+                found.update(range(k, k + run))
+        seen.setdefault(line.text, []).append(k)
+    return found
 
 
 def _suffix(line: Line) -> str:

@@ -266,6 +266,7 @@ def pick_newspaper(article: Article) -> Article:
     if found is None:
         titles = [e for e in article.provenance if e.step == "title" and e.rule == "title.printed"]
         texts = [(e.text, e.line) for e in titles] + [(b.text, b.source_lines[0]) for b in body[:3]]
+        texts += _removed_above(article, min(lines))
         for text, line in texts:
             if head := _compiled("headline").match(text):
                 found = (head.group("paper"), "fields.headline-paper", text[: head.end()], line)
@@ -277,6 +278,18 @@ def pick_newspaper(article: Article) -> Article:
     return article.evolve(
         metadata=metadata, edits=[Edit(STEP, rule, "metadata", text, f"newspaper={paper}", line)]
     )
+
+
+def _removed_above(article: Article, first: int) -> list[tuple[str, int | None]]:
+    """Lines the chrome steps removed above the story, nearest first: a page label
+    "某某日报A1：…" printed over a web copy of a print story stands among the page chrome."""
+    window = int(_rules()["source_window"])  # type: ignore[arg-type]
+    removed = [
+        (e.text, e.line) for e in article.provenance
+        if e.step == "chrome" and e.action in ("remove", "metadata") and e.line is not None
+        and first - window <= e.line < first
+    ]
+    return sorted(removed, key=lambda item: -(item[1] or 0))
 
 
 def _set_newspaper(metadata: Metadata, paper: str) -> Metadata:
