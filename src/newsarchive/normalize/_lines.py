@@ -11,6 +11,9 @@ from typing import Any
 
 HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 HAN_RE = re.compile(f"[{HAN}]")
+# What is left once every run of non-Han characters goes is the Han count: one C-level
+# substitution per line instead of a list of one-character matches (3x faster).
+_NOT_HAN_RUN = re.compile(f"[^{HAN}]+")
 # Sentence punctuation, full- and half-width: its presence marks body text.
 SENTENCE_PUNCT = set("，。；！？、,;!?")
 # A line ending in one of these closes a sentence (or introduces what follows) and does not
@@ -32,11 +35,11 @@ def load_list(name: str) -> tuple[str, ...]:
 
 
 def han_count(text: str) -> int:
-    return len(HAN_RE.findall(text))
+    return len(_NOT_HAN_RUN.sub("", text))
 
 
 def has_sentence_punct(text: str) -> bool:
-    return any(ch in SENTENCE_PUNCT for ch in text)
+    return not SENTENCE_PUNCT.isdisjoint(text)
 
 
 def is_heading_like(text: str, max_len: int = 40) -> bool:
@@ -53,7 +56,16 @@ def ends_terminal(text: str) -> bool:
 def display_width(text: str) -> int:
     """Columns a terminal dump (w3m, lynx) gives ``text``: wide and ambiguous-width characters
     (Han, full-width and CJK punctuation, curly quotes) take two, everything else one."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in text)
+    try:
+        return len(text) + sum(map(_WIDE.__getitem__, text))
+    except KeyError:  # characters not seen before: look them up once
+        for ch in set(text).difference(_WIDE):
+            _WIDE[ch] = unicodedata.east_asian_width(ch) in "WFA"
+        return len(text) + sum(map(_WIDE.__getitem__, text))
+
+
+# character -> True when a terminal gives it two columns (filled as characters are met)
+_WIDE: dict[str, bool] = {}
 
 
 def indent_width(raw: str) -> int:

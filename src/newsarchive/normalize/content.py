@@ -114,8 +114,8 @@ def _is_notice(text: str, inside: bool) -> bool:
 
 def _is_list_header(core: str) -> bool:
     stripped = core.translate(_BRACKETS).strip(" -_|｜")
-    if han_count(stripped) > _t("list_header_max_han") or any(
-        ch in SENTENCE_PUNCT for ch in stripped
+    if han_count(stripped) > _t("list_header_max_han") or not SENTENCE_PUNCT.isdisjoint(
+        stripped
     ):
         return False
     found = _list_header_re().search(stripped)
@@ -124,7 +124,7 @@ def _is_list_header(core: str) -> bool:
 
 
 def _is_button(core: str) -> bool:
-    if han_count(core) > _t("button_max_han") or any(ch in SENTENCE_PUNCT for ch in core):
+    if han_count(core) > _t("button_max_han") or not SENTENCE_PUNCT.isdisjoint(core):
         return False
     stripped = core.translate(_BRACKETS).strip()
     if any(stripped.endswith(w) for w in _words("families", "button_words")):
@@ -208,7 +208,12 @@ def _is_body(han: int, punct: int) -> bool:
 
 
 def _width(text: str) -> int:
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+    """Characters from U+2E80 on (CJK) count two: the length plus what is left once the
+    runs below U+2E80 go (one substitution, not a Python loop per character)."""
+    return len(text) + len(_BELOW_CJK_RUN.sub("", text))
+
+
+_BELOW_CJK_RUN = re.compile("[\x00-\u2e7f]+")
 
 
 def _mark_body(lines: list[Line]) -> None:
@@ -387,7 +392,7 @@ def _lines(article: Article) -> list[Line]:
                 text=block.text,
                 shadow=core,
                 han=han_count(core),
-                punct=sum(1 for ch in core if ch in SENTENCE_PUNCT),
+                punct=sum(map(core.count, SENTENCE_PUNCT)),
                 bulleted=core != shadow.strip(),
             )
         )

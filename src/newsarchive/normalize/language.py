@@ -14,7 +14,7 @@ from functools import cache
 
 from newsarchive.errors import InputError
 from newsarchive.model import Article
-from newsarchive.normalize._lines import HAN_RE, load_data
+from newsarchive.normalize._lines import han_count, load_data
 
 STEP = "language"
 
@@ -30,12 +30,15 @@ class Language:
     escapes: tuple[bytes, ...]  # the escape sequences that give that encoding away
 
     def letters(self, text: str) -> int:
-        return len(_class(self.ranges).findall(text))
+        return len(_class(self.ranges).sub("", text))
 
 
 @cache
 def _class(ranges: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
-    return re.compile("[" + "".join(f"{re.escape(lo)}-{re.escape(hi)}" for lo, hi in ranges) + "]")
+    """Runs of everything outside ``ranges``: what is left after removing them is the
+    letters in them (one substitution, not a list of one-character matches)."""
+    spans = "".join(f"{re.escape(lo)}-{re.escape(hi)}" for lo, hi in ranges)
+    return re.compile(f"[^{spans}]+")
 
 
 @cache
@@ -57,7 +60,7 @@ def languages() -> tuple[Language, ...]:
 def foreign_language(text: str) -> tuple[Language, float] | None:
     """The non-Chinese language ``text`` is written in, with the share of its letters in
     that language's own script; None for Chinese (or text without CJK letters)."""
-    han = len(HAN_RE.findall(text))
+    han = han_count(text)
     for language in languages():
         own = language.letters(text)
         if own and own / (own + han) >= language.share:

@@ -29,7 +29,7 @@ from lxml import html as lxml_html
 from newsarchive.errors import InputError
 from newsarchive.fsio import display_name
 from newsarchive.model import Article, Block, Edit, Metadata
-from newsarchive.normalize._lines import HAN_RE, has_sentence_punct
+from newsarchive.normalize._lines import han_count, has_sentence_punct
 from newsarchive.readers.text import BOMS, check_size, decode
 
 STEP = "html"
@@ -535,7 +535,7 @@ _BLOCK_TAGS = frozenset({"p", "head", "list", "table", "graphic", "quote", "div"
 
 
 def _is_body(text: str) -> bool:
-    return has_sentence_punct(text) and len(HAN_RE.findall(text)) >= 15
+    return has_sentence_punct(text) and han_count(text) >= 15
 
 
 def _same(a: str, b: str) -> bool:
