@@ -207,6 +207,11 @@ def _segments(
     def char(i: int) -> None:
         ch = text[i]
         own = marks.get(i, [])
+        if len(own) == 1 and ch.isprintable():
+            # One mark on a printable character (most marks): its own fields as they are.
+            # isprintable() is false for every character _visible or _odd_space shows.
+            add(ch, *own[0])
+            return
         cls = " ".join(dict.fromkeys(c for c, _, _ in own))
         title = "; ".join(dict.fromkeys(t for _, t, _ in own if t))
         was = "".join(dict.fromkeys(w for _, _, w in own if w))
@@ -669,10 +674,48 @@ def by_line_edits(block: Block, by_line: dict[int, list[Edit]]) -> list[Edit]:
 # ---------------------------------------------------------------- the page
 
 
+def _esc(text: str) -> str:
+    """markupsafe's ``escape`` of a plain string (the same five entities), without its
+    per-call wrapping: the page escapes several fields of every marked character."""
+    return (
+        text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+        .replace("'", "&#39;").replace('"', "&#34;")
+    )  # fmt: skip
+
+
+def segs_html(items: Iterable[Seg]) -> Markup:
+    """Runs of marked text as HTML, every value escaped as the template's autoescape does.
+
+    Built here rather than by a Jinja macro: a macro call per source line and per block,
+    with an attribute look-up and an escape per field, was most of a page's rendering."""
+    parts: list[str] = []
+    for s in items:
+        if s.join:
+            tip = _esc(s.title)
+            parts.append(f'<span class="{_esc(s.cls)} jm" title="{tip}">{_esc(s.text)}</span>')
+        elif s.cls:
+            title = f' title="{_esc(s.title)}"' if s.title else ""
+            was = f' data-was="{_esc(s.was)}"' if s.was else ""
+            parts.append(f'<span class="{_esc(s.cls)}"{title}{was}>{_esc(s.text)}</span>')
+        else:
+            parts.append(_esc(s.text))
+    return Markup("".join(parts))
+
+
+def note_html(n: Note) -> Markup:
+    """One note's badge as HTML (see :func:`segs_html` for why not a macro)."""
+    flag = " doubtful" if n.doubtful else ""
+    title = f' title="{_esc(n.title)}"' if n.title else ""
+    mark = "⚑ " if n.doubtful else ""
+    return Markup(
+        f'<span class="badge {_esc(n.kind)}{flag}"{title}>{mark}{_esc(n.label)}</span>'
+    )
+
+
 @cache
 def _environment() -> Environment:
     # Autoescape everywhere: scraped text may hold "<script>" or "&".
-    return Environment(
+    env = Environment(
         loader=PackageLoader("newsarchive", "templates"),
         autoescape=True,
         undefined=StrictUndefined,
@@ -680,6 +723,8 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.globals.update(segs=segs_html, note=note_html)
+    return env
 
 
 def pages_dir(index: Path) -> Path:
