@@ -9,7 +9,7 @@ from newsarchive.fsio import read_regular
 from newsarchive.model import Article
 from newsarchive.normalize import normalize
 from newsarchive.options import Options, attaches_source
-from newsarchive.readers.html import is_html_name
+from newsarchive.readers.kinds import is_html_name
 from newsarchive.readers.text import read_path, read_text
 from newsarchive.readers.warc import is_warc_name
 

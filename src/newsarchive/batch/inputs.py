@@ -13,7 +13,7 @@ from newsarchive.errors import NewsarchiveError, UsageError
 from newsarchive.pipeline import (
     input_stem,
 )
-from newsarchive.readers.html import HTML_SUFFIXES
+from newsarchive.readers.kinds import HTML_SUFFIXES
 from newsarchive.readers.warc import WARC_SUFFIXES, is_warc_name, list_records, warc_stem
 
 # Editor back-ups and temporary files a scrape folder collects; never articles.

@@ -33,7 +33,6 @@ from newsarchive.normalize._lines import han_count, has_sentence_punct
 from newsarchive.readers.text import BOMS, check_size, decode
 
 STEP = "html"
-HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
 
 _META_CHARSET = re.compile(
     rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I
@@ -104,10 +103,6 @@ class Item:
     link_share: float = 0.0  # share of the text inside links
     line: int | None = None
     pos: int = -1  # offset in the page's text (document order)
-
-
-def is_html_name(name: str) -> bool:
-    return name.lower().endswith(HTML_SUFFIXES)
 
 
 def looks_like_html(data: bytes) -> bool:

@@ -11,8 +11,6 @@ import contextlib
 import hashlib
 from pathlib import Path
 
-from charset_normalizer import from_bytes
-
 from newsarchive.errors import InputError
 from newsarchive.fsio import display_name, read_regular, too_large
 from newsarchive.model import Article, Block, Edit, Metadata
@@ -84,6 +82,8 @@ def _escaped_decoding(data: bytes) -> tuple[str, str] | None:
 def _foreign_decoding(data: bytes) -> tuple[str, str] | None:
     """A Korean or Japanese text (data/languages.toml), decoded in its own encoding so that
     the language step can name it: read as GB18030 it would pass for Chinese gibberish."""
+    from charset_normalizer import from_bytes  # only for input that is not UTF-8
+
     from newsarchive.normalize.language import foreign_language, languages
 
     candidates = [e for language in languages() for e in language.encodings]
@@ -132,6 +132,8 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
     foreign = _foreign_decoding(data)
     if foreign:
         return foreign
+    from charset_normalizer import from_bytes  # only for input that is not UTF-8
+
     best = from_bytes(data, cp_isolation=_CANDIDATES).best()
     if best is None:
         raise InputError(
