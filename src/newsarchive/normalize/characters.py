@@ -24,6 +24,11 @@ _FORBIDDEN = re.compile(
 )
 _SPACES = re.compile("[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 _MULTI_SPACE = re.compile(" {2,}")
+# Anything the step would change or record: most lines have none and are kept as they are
+# after this one scan, instead of five.
+_NEEDS_WORK = re.compile(
+    f"{_FORBIDDEN.pattern}|{_SPACES.pattern}|{_MULTI_SPACE.pattern}|^\\s|\\s$"
+)
 
 
 def _rule_for(char: str) -> str:
@@ -51,6 +56,9 @@ def clean_characters(article: Article) -> Article:
     indented = 0
     for block in article.blocks:
         original = block.text
+        if not _NEEDS_WORK.search(original):
+            blocks.append(Block(block.kind, original, block.source_lines, block.credit))
+            continue
         line = block.source_lines[0] if block.source_lines else None
         removed: dict[str, list[str]] = {}
         for match in _FORBIDDEN.finditer(original):
