@@ -209,3 +209,54 @@ def test_a_ticker_printed_twice_goes_and_the_page_label_names_the_paper() -> Non
         assert teaser.split()[0] not in out, teaser
     assert article.metadata.newspaper == "江城日报"
     assert "摊主们说" in out
+
+
+def _html(article_html: str) -> bytes:
+    return f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">
+<title>河畔新村的夜市重新开张-某某网</title></head><body>
+<div class="nav"><a href="/">首页</a> <a href="/a">社区</a> <a href="/b">视频</a></div>
+{article_html}
+<div class="relate-news"><h3>相关新闻</h3><ul><li><a href="/c">古桥修缮后重新通行</a></li>
+<li><a href="/d">候鸟飞抵湿地公园</a></li></ul></div>
+<div class="footer">某某网版权所有</div></body></html>""".encode()
+
+
+PARAGRAPHS_HTML = "\n".join(
+    f"<p>{p}</p>" for p in (
+        "入夏以来，河畔新村的夜市重新开张，三十多个摊位沿着河堤一字排开，卖凉粉的、修雨伞的、"
+        "画糖人的都回来了，不少居民吃过晚饭便带着孩子来逛一逛。",
+        "街道负责人介绍，夜市今年统一了摊位的灯光和垃圾分类，每晚十点前收摊，尽量不打扰附近"
+        "居民休息。摊主们说，生意虽然不如从前红火，但回头客越来越多了。",
+        "据了解，夜市的摊位由居民自愿报名、街道统一安排，租金全免，只收取少量卫生费。下一步，"
+        "街道还打算在周末加开旧书和手工艺品专区，让夜市更有烟火气。",
+    )
+)
+
+
+def test_html_editor_credit_split_from_its_name_below_a_hidden_widget() -> None:
+    page = _html(f"""<div class="main"><h1>河畔新村的夜市重新开张</h1>
+<div class="info">2024-06-01 20:30</div>
+{PARAGRAPHS_HTML}
+<div class="p-tags"><span class="p-jc"><span class="box"><a href="javascript:void(0);">【纠错】</a>
+<div style="display:none"><iframe src="x"></iframe></div>
+</span>
+责任编辑：
+<span>周小明</span>
+</span></div></div>""")
+    article = normalize_bytes(page, "page.html", Options())[0]
+    assert "周小明" in article.metadata.people("editor")
+    assert "周小明" not in texts([article])
+
+
+def test_html_view_counter_clock_label_and_video_widget_label_above_the_story() -> None:
+    page = _html(f"""<div class="main"><h1>河畔新村的夜市重新开张</h1>
+<div class="meta"><span>新闻观看次数：12k</span></div>
+<div class="clock"><div>北京时间</div><div>6月1日(六) 20:30</div></div>
+<div class="video"><div>某网电视</div><a href="/v">更多新闻短片</a></div>
+{PARAGRAPHS_HTML}
+<p>（责任编辑：周小明）</p></div>""")
+    article = normalize_bytes(page, "page.html", Options())[0]
+    out = texts([article])
+    for chrome in ("观看次数", "北京时间", "某网电视"):
+        assert chrome not in out, chrome
+    assert "摊主们说" in out

@@ -181,6 +181,8 @@ def _base_class(line: Line, inside_hint: bool = False) -> tuple[str, str]:
         return BAD, "content.link-item"
     if _is_button(core):
         return BAD, "content.button"
+    if _family_re("media_label").match(core):
+        return BAD, "content.media-label"
     if line.punct == 0 or no_end:
         if _family_re("dated_item").fullmatch(core) and line.han <= 40:
             return BAD, "content.dated-item"

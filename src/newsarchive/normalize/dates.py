@@ -218,7 +218,7 @@ def _story_span(article: Article) -> tuple[int, int, int, int] | None:
     first = body[0]
     titles = [
         e.line for e in article.provenance
-        if e.step == "title" and e.rule == "title.printed" and e.line
+        if e.step == "title" and e.action == "metadata" and e.result == "title" and e.line
     ]
     anchor = titles[-1] if titles and first - TITLE_REACH <= titles[-1] <= first else first
     return anchor, first, max(ends), len(body)

@@ -264,7 +264,8 @@ def pick_newspaper(article: Article) -> Article:
         if near:
             found = (near[0], "fields.source-line", f"来源：{near[0]}", None)
     if found is None:
-        titles = [e for e in article.provenance if e.step == "title" and e.rule == "title.printed"]
+        titles = [e for e in article.provenance  # the headline line the title step took
+                  if e.step == "title" and e.action == "metadata" and e.result == "title"]
         texts = [(e.text, e.line) for e in titles] + [(b.text, b.source_lines[0]) for b in body[:3]]
         texts += _removed_above(article, min(lines))
         for text, line in texts:

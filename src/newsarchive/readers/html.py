@@ -765,9 +765,54 @@ def read_html(
     if capture_date:
         edits.append(Edit(STEP, "warc.capture", "metadata", capture_date, "capture date", None))
     source = visible_lines(text)
+    if credit := _editor_below(items, blocks, source):
+        blocks.append(Block("line", "", (credit[1],)))
+        blocks.append(Block("line", credit[0], (credit[1],)))
+        edits.append(Edit(STEP, "html.editor-below", "restore", credit[0],
+                          "the editor credit the extractor left out", credit[1]))
     return Article(
         metadata=metadata, blocks=tuple(blocks), provenance=tuple(notes + edits), source_text=source
     )
+
+
+# An editor label, its name on the same line or the next ("责任编辑：" / "某某某").
+_EDITOR_LABEL = re.compile(
+    r"^[（(【\[〔]?\s*(?P<label>责任编辑|責任編輯|责编|責編|编辑|編輯)\s*[:：]\s*"
+    r"(?P<name>[^（）()【】\[\]\s:：，。]{0,12})\s*[）)】\]〕]?$"
+)
+_NAME_LINE = re.compile(r"^[\u4e00-\u9fff·]{2,4}(?:[、，,\s][\u4e00-\u9fff·]{2,4}){0,3}$")
+EDITOR_WINDOW = 15  # visible lines below the last paragraph where its editor credit stands
+
+
+def _editor_below(
+    items: list[Item], blocks: list[Block], source: str
+) -> tuple[str, int] | None:
+    """The editor credit printed below the story's last paragraph, which the extractor may
+    leave out with the page furniture around it (the name often sits in its own node)."""
+    if any(_EDITOR_END.search(b.text) for b in blocks if b.text):
+        return None
+    last = max((it.line for it in items if it.line and _counts_as_body(it)), default=None)
+    if last is None:
+        return None
+    lines = source.split("\n")
+    seen = 0
+    for number in range(last, len(lines)):
+        if not lines[number]:
+            continue  # markup only: the line count of HTML says nothing
+        seen += 1
+        if seen > EDITOR_WINDOW:
+            return None
+        found = _EDITOR_LABEL.match(lines[number])
+        if not found:
+            continue
+        name, at = found.group("name"), number + 1
+        if not name:
+            following = next((n for n in range(number + 1, len(lines)) if lines[n]), None)
+            if following is None or not _NAME_LINE.match(lines[following]):
+                return None
+            name = lines[following]
+        return f"{found.group('label')}：{name}", at
+    return None
 
 
 def _date_near_title(page_text: str, title: str | None) -> str | None:
