@@ -424,9 +424,9 @@ def main() -> None:
             raise
         _err(f"newsarchive: {exc}")
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP in a batch (Stopped)
         _err("newsarchive: interrupted")
-        sys.exit(130)
+        sys.exit(128 + getattr(exc, "signum", 2))
     except Exception as exc:  # a bug: say so in one line, full trace with --debug
         if debug:
             raise

@@ -130,6 +130,14 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 TEMP_PID = re.compile(r"\.(\d+)-[^.]*\.part$")  # the writer's pid in a temporary name
+# Exactly the names this module makes (mkstemp adds 8 of [a-z0-9_]): ``.NAME.PID-XXXXXXXX.part``,
+# or ``.NAME.XXXXXXXX.part`` of versions before the pid was added (NAME then an edition or
+# the state file). A sweep removes only these, never a user's own ``.notes.part``.
+_OUR_TEMP = re.compile(
+    r"\..+\.(?:(?P<pid>\d+)-|(?<=\.tei\.xml\.)|(?<=\.docx\.)|(?<=\.pdf\.)|(?<=\.jsonl\.))"
+    r"[a-z0-9_]{8}\.part",
+    re.DOTALL,
+)
 
 
 def _temp_prefix(path: Path) -> str:
@@ -155,6 +163,42 @@ def writer_alive(temp_name: str) -> bool:
     except (PermissionError, OverflowError):
         return True
     return True
+
+
+def temp_writer(name: str) -> int | None:
+    """The pid that wrote temporary file ``name`` (0 for a pre-pid name), or None when
+    ``name`` is not one of our temporary names at all."""
+    m = _OUR_TEMP.fullmatch(name)
+    if m is None:
+        return None
+    return int(m["pid"]) if m["pid"] else 0
+
+
+def is_stale_temp(name: str) -> bool:
+    """One of our temporary names whose writer is gone: safe to remove."""
+    pid = temp_writer(name)
+    return pid is not None and (pid == 0 or not writer_alive(name))
+
+
+def remove_temp_files(folder: Path | str, pids: set[int], recursive: bool = False) -> int:
+    """Remove the temporary files processes ``pids`` were writing in ``folder`` (a worker
+    stopping mid-write, or the parent after its workers were killed); returns how many."""
+    removed = 0
+    walk = os.walk(folder) if recursive else [(str(folder), [], _names(folder))]
+    for here, _dirs, names in walk:
+        for name in names:
+            if temp_writer(name) in pids:
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(here, name))
+                    removed += 1
+    return removed
+
+
+def _names(folder: Path | str) -> list[str]:
+    try:
+        return os.listdir(folder)
+    except OSError:
+        return []
 
 
 def _umask() -> int:

@@ -166,6 +166,7 @@ def convert_paths(paths: list[str], settings: Settings, job: ConvertJob) -> int:
         shard_inputs,
     )
     from newsarchive.batch.run import BatchSettings, run_batch
+    from newsarchive.batch.signals import stop_on_signals
 
     options, output = settings.options, Path(job.output or "output")
     shard_spec = parse_shard(job.shard) if job.shard else None
@@ -225,7 +226,8 @@ def convert_paths(paths: list[str], settings: Settings, job: ConvertJob) -> int:
             report_file.flush()  # a report of an interrupted run is still complete so far
 
     try:
-        with display:
+        # SIGTERM and SIGHUP stop the batch as Ctrl-C does; none of its processes stay.
+        with stop_on_signals(), display:
             summary = run_batch(inputs, batch, on_result)
     finally:
         if report_file is not None:
@@ -234,7 +236,7 @@ def convert_paths(paths: list[str], settings: Settings, job: ConvertJob) -> int:
     for note in summary.notes[len(notes) :]:
         display.note(note)
     display.summary(summary, output)
-    if job.review_page is not None and reviewable:
+    if job.review_page is not None and reviewable and not summary.interrupted:
         from newsarchive.review import write_review
 
         written = write_review(sorted(reviewable), job.review_page, options, jobs=settings.jobs)

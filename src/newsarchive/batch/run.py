@@ -31,6 +31,7 @@ class Summary:
     peak_rss_mb: float = 0.0  # the largest of any worker
     failures: list[tuple[str, str]] = field(default_factory=list)
     interrupted: bool = False
+    signum: int = 2  # of the stop: SIGINT (Ctrl-C), SIGTERM 15, SIGHUP 1
     stopped_early: bool = False  # --fail-fast
     notes: list[str] = field(default_factory=list)
     kept: int = 0  # earlier editions in formats this run was not asked for, left in place
@@ -57,7 +58,7 @@ class Summary:
 
     def exit_code(self) -> int:
         if self.interrupted:
-            return 130
+            return 128 + self.signum  # as a shell reports it: 130, 143, 129
         if not self.failed:
             return 0
         return 3 if self.failed == self.inputs else 1
@@ -177,8 +178,9 @@ def run_batch(
             )
         for result in results:
             handle(result)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # also SIGTERM and SIGHUP (batch.signals.Stopped)
         summary.interrupted = stop = True
+        summary.signum = getattr(exc, "signum", summary.signum)
         # Ctrl-C while this loop (not the executor) ran: collect what is still running.
         with contextlib.suppress(KeyboardInterrupt):
             for result in results:

@@ -11,7 +11,7 @@ from pathlib import Path
 from newsarchive.batch.inputs import STDIN
 from newsarchive.batch.task import Previous, Result
 from newsarchive.errors import NewsarchiveError
-from newsarchive.fsio import atomic_write_bytes, writer_alive
+from newsarchive.fsio import atomic_write_bytes, is_stale_temp
 
 STATE_PREFIX = ".newsarchive-state"
 STATE_NAME = STATE_PREFIX + ".jsonl"
@@ -121,8 +121,9 @@ def sweep_partials(out_dir: Path) -> int:
         return 0
     for folder, _dirs, files in os.walk(out_dir):
         for name in files:
-            # Not those of a run still writing into the same folder (its pid is alive).
-            if name.startswith(".") and name.endswith(".part") and not writer_alive(name):
+            # Only our own temporary names, and not those of a run still writing into the
+            # same folder (its pid is alive); a user's ".notes.part" is not ours to remove.
+            if is_stale_temp(name):
                 with contextlib.suppress(OSError):
                     os.unlink(os.path.join(folder, name))
                     removed += 1
