@@ -102,7 +102,8 @@ editions still exist (state in OUTPUT/.newsarchive-state*.jsonl); an interrupted
 resumes where it stopped. Editions of formats not asked for this time are kept.
 
 Exit codes: 0 every input converted or unchanged; 1 some inputs failed; 2 usage error;
-3 every input failed; 130 interrupted."""
+3 every input failed; 130 interrupted (Ctrl-C), 143 SIGTERM, 129 SIGHUP: what finished is
+recorded, no process is left behind."""
 
 
 @app.command(cls=Command, epilog=CONVERT_EPILOG)

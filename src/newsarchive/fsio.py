@@ -156,13 +156,23 @@ def writer_alive(temp_name: str) -> bool:
     m = TEMP_PID.search(temp_name)
     if not m:
         return False
+    pid = int(m[1])
     try:
-        os.kill(int(m[1]), 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except (PermissionError, OverflowError):
         return True
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """Exited, not yet reaped (a killed run's worker whose reaper is slow): writes nothing."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()[0] == b"Z"
+    except (OSError, IndexError):
+        return False  # not Linux, or gone: os.kill said it runs
 
 
 def temp_writer(name: str) -> int | None:
