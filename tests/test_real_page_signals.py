@@ -260,3 +260,20 @@ def test_html_view_counter_clock_label_and_video_widget_label_above_the_story() 
     for chrome in ("观看次数", "北京时间", "某网电视"):
         assert chrome not in out, chrome
     assert "摊主们说" in out
+
+
+def test_pdf_page_running_head_and_a_two_line_byline_naming_the_paper() -> None:
+    # pdftotext of a print page: "B3 港闻" running head, the byline's paper on one line and
+    # the names on the next.
+    page = [
+        "B3 港闻", "", "2024年6月1日 星期六", "", "河畔新村夜市重新开张", "",
+        "入夏以来，河畔新村的夜", "市重新开张，三十多个摊位", "沿着河堤一字排开，不少居",
+        "民吃过晚饭便来逛一逛。", "街道负责人介绍，夜市今", "年统一了摊位的灯光和垃", "圾分类，每晚十点前收摊。",
+        "", "江城日报记者", "方小东、罗一鸣", "",
+    ]
+    article = run(page)[0]
+    md = article.metadata
+    assert md.newspaper == "江城日报"
+    assert set(md.authors) == {"方小东", "罗一鸣"}
+    assert md.page == "3" and md.section == "港闻"
+    assert "港闻" not in texts([article])

@@ -267,6 +267,17 @@ def match_byline(text: str, original: str) -> Found | None:
     return result if saw_reporter and result.authors else None
 
 
+def _reporter_paper(text: str, original: str) -> str | None:
+    """The paper a reporter's line names ("某某报记者"; not "本报记者", not an agency)."""
+    stripped = text.strip().lstrip(str(_rules()["bullets"]) + " ")
+    found = _reporter_re().fullmatch(stripped)
+    org = found.group("org") if found else ""
+    if not org.endswith(("报", "報")) or org in ("本报", "本報"):
+        return None
+    at = len(text) - len(text.lstrip()) + (len(text.strip()) - len(stripped))
+    return original[at : at + len(org)]
+
+
 def reporter_only(text: str) -> bool:
     """A byline whose names went to the next line: "某某报记者", "本报记者"."""
     body = text.strip().lstrip(str(_rules()["bullets"]) + " ")
@@ -611,7 +622,8 @@ def extract_credits(article: Article) -> Article:
             if nxt is not None and (names := names_in(simples[nxt])):
                 spans = name_spans(blocks[nxt].text) or []
                 found = Found("credit.byline-two-lines",
-                              authors=[_cut(blocks[nxt].text, s) for s in spans] or names)
+                              authors=[_cut(blocks[nxt].text, s) for s in spans] or names,
+                              newspaper=_reporter_paper(simple, text))
                 record(found, text + "⏎" + blocks[nxt].text, line)
                 skip.add(nxt)
                 continue
