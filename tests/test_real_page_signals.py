@@ -277,3 +277,38 @@ def test_pdf_page_running_head_and_a_two_line_byline_naming_the_paper() -> None:
     assert set(md.authors) == {"方小东", "罗一鸣"}
     assert md.page == "3" and md.section == "港闻"
     assert "港闻" not in texts([article])
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    return [text[i : i + width] for i in range(0, len(text), width)]
+
+
+# pdftotext output of a print column: every line 16 characters.
+PDF_COLUMN = _wrap(
+    "夜市今年统一了摊位的灯光和垃圾分类，每晚十点前收摊，尽量不打扰附近居民休息。摊主们说，"
+    "生意虽然不如从前红火，但回头客越来越多了，大家都盼着夜市一直开下去。据了解，夜市的摊位"
+    "由居民自愿报名、街道统一安排，租金全免，只收取少量卫生费，街道还打算在周末加开旧书专区。",
+    16,
+)
+
+
+def test_pdf_story_opening_in_a_narrow_column_beside_a_picture() -> None:
+    # The first lines of a story set narrower than the page's column (a picture or a drop
+    # cap beside them): the first has no punctuation yet, the lines share one width.
+    narrow = ["河畔新村的夜市昨日重", "新开张，三十多个摊位", "沿着河堤一字排开，卖"]
+    page = ["B3 港闻", "", "河畔夜市重开", *narrow,
+            *_wrap("凉粉的、修雨伞的都回来了，不少居民吃过晚饭便带着孩子来逛一逛。", 16),
+            *PDF_COLUMN, "", "江城日报记者 方小东", ""]
+    article = run(page)[0]
+    paragraphs = [b.text for b in article.blocks if b.kind == "paragraph"]
+    assert paragraphs and paragraphs[0].startswith("河畔新村的夜市昨日重新开张，"), paragraphs
+    assert not [b for b in article.blocks if b.kind == "figure"]
+
+
+def test_pdf_wrap_between_said_and_the_quotation_it_opens() -> None:
+    page = ["夜市重开 烟火气回来了", "", *PDF_COLUMN, "街道办事处发言人说：",
+            *_wrap("「夜市重开以后，附近的居民都很支持，我们会继续听取大家的意见。」", 16),
+            *PDF_COLUMN, ""]
+    article = run(page)[0]
+    paragraphs = [b.text for b in article.blocks if b.kind == "paragraph"]
+    assert any("发言人说：「夜市重开以后" in p for p in paragraphs), paragraphs

@@ -248,6 +248,8 @@ def _merge_rule(a: Line, b: Line, page: Page, width: int) -> str | None:
         ):
             return None  # two unpunctuated full-width lines: a wrapped heading or a nav run
         return "join.wrapped"
+    if a.text.endswith(("：", ":")) and b.text.startswith(("「", "“", "『")):
+        return "join.wrapped-quote"  # "某某说：" wrapped before the quotation it opens
     if ends_terminal(a.text):
         return None
     if has_sentence_punct(a.text) and not is_heading_like(b.text):
@@ -261,6 +263,23 @@ def _merge_rule(a: Line, b: Line, page: Page, width: int) -> str | None:
     return None
 
 
+def _narrow_column(previous: Line, lines: list[Line], index: int, page: Page) -> bool:
+    """``previous`` opens a column narrower than the page's (beside a picture or a drop
+    cap): it and the next two lines share one width, and the next one is punctuated text."""
+    if not page.wrapped or index + 1 >= len(lines) or previous.source_lines[1:]:
+        return False
+    line, after = lines[index], lines[index + 1]
+    if previous.kind or line.kind or after.kind or line.blank_before or after.blank_before:
+        return False
+    if ends_terminal(previous.text) or han_count(previous.text) < 6:
+        return False
+    if not has_sentence_punct(line.text) or is_caption_start(line.text):
+        return False
+    slack = _int("wrap_slack")  # one width, as the page's wrap width is found
+    widths = (previous.width, line.width, after.width)
+    return max(widths) - min(widths) <= slack and not ends_terminal(line.text)
+
+
 def _merge_wrapped(lines: list[Line], page: Page, edits: list[Edit]) -> list[Line]:
     merged: list[Line] = []
     for index, line in enumerate(lines):
@@ -268,6 +287,8 @@ def _merge_wrapped(lines: list[Line], page: Page, edits: list[Edit]) -> list[Lin
         rule = None
         if previous is not None:
             rule = _merge_rule(previous, line, page, _local_width(page, index))
+            if rule is None and _narrow_column(previous, lines, index, page):
+                rule = "join.wrapped-column"
         if previous is None or rule is None:
             merged.append(line)
             continue
