@@ -117,6 +117,15 @@ def test_compiler_refuses_what_would_widen_tei_all(tmp_path: Path) -> None:
     no_attr = _odd_variant(tmp_path, '<attDef ident="level"', '<attDef ident="nolevel"')
     with pytest.raises(odd2rng.OddError, match="nolevel"):
         odd2rng.compile_odd(no_attr)
+    # a datatype must narrow one of tei_all's own alternatives (string is not one for @when)
+    wider = _odd_variant(tmp_path, '<rng:data type="gYear">', '<rng:data type="string">')
+    with pytest.raises(odd2rng.OddError, match="'string' is not a plain alternative"):
+        odd2rng.compile_odd(wider)
+    silent = _odd_variant(
+        tmp_path, "<desc>must be an ISO 8601 date that exists: YYYY, YYYY-MM or YYYY-MM-DD</desc>",
+        "")
+    with pytest.raises(odd2rng.OddError, match="needs a desc"):
+        odd2rng.compile_odd(silent)
 
 
 # ---------- mutations: what tei_all rejects, ours rejects ----------
