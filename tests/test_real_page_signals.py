@@ -312,3 +312,16 @@ def test_pdf_wrap_between_said_and_the_quotation_it_opens() -> None:
     article = run(page)[0]
     paragraphs = [b.text for b in article.blocks if b.kind == "paragraph"]
     assert any("发言人说：「夜市重开以后" in p for p in paragraphs), paragraphs
+
+
+def test_label_value_lines_announced_by_a_sentence_are_the_text_not_headings() -> None:
+    page = ["河畔夜市重开", "", *PDF_COLUMN, "为方便居民，夜市报名方式如下：", "报名电话：0571-8888 6666",
+            "报名地点：河畔新村社区服务中心", "（办公时间：周一至周五）", "街道办事处表示，报名截止后将抽签决定摊位。",
+            *PDF_COLUMN, ""]
+    article = run(page)[0]
+    kinds = {b.text: b.kind for b in article.blocks}
+    assert not [t for t, k in kinds.items() if k == "heading" and "：" in t], kinds
+    paragraphs = [b.text for b in article.blocks if b.kind == "paragraph"]
+    assert "报名地点：河畔新村社区服务中心" in paragraphs
+    assert any(p.startswith("报名电话：0571") for p in paragraphs)
+    assert any(p.startswith("街道办事处表示") for p in paragraphs)

@@ -402,6 +402,9 @@ def _classify(lines: list[Line]) -> None:
         if line.credit:  # the credits step found a photographer at its end
             line.kind, line.reason = "figure", "caption.photographer"
             continue
+        if _list_item(line, previous):
+            line.kind, line.reason = "body", "body.list-item"
+            continue
         if (
             previous is not None
             and previous.kind == "heading"
@@ -490,6 +493,20 @@ def _mark_centred_captions(lines: list[Line]) -> None:
         pairs += [(lines[i + 1], lines[i + 1].blank_before)] if i + 1 < len(lines) else []
         if any(ln.kind == "figure" and centred(ln) and gap <= 1 for ln, gap in pairs):
             line.kind, line.reason = "figure", "caption.centred-group"
+
+
+_FIELD = re.compile(r"^[（(]?[^：:，。；！？]{1,12}[：:]\s*\S")
+
+
+def _list_item(line: Line, previous: Line | None) -> bool:
+    """A "label：value" line under a sentence that announces a list ("…资料如下：") or under
+    another such item: the text's own list (accounts, addresses, hotlines), not headings."""
+    if previous is None or line.blank_before > 1 or len(line.text) > _int("heading_max_len"):
+        return False
+    if any(ch in _SENTENCE_END for ch in line.text) or not _FIELD.match(line.text):
+        return False
+    announced = previous.kind == "body" and previous.text.endswith(("：", ":"))
+    return announced or previous.reason == "body.list-item"
 
 
 def _short_sentence(line: Line) -> bool:
@@ -632,6 +649,10 @@ def segment(article: Article) -> Article:
             paragraph = Line(dateline.text + line.text, dateline.source_lines + line.source_lines,
                              None, 0, "body")
             dateline = None
+        elif line.kind == "body" and line.reason == "body.list-item":
+            flush()  # one item, one paragraph: a list line neither joins nor is joined
+            paragraph = line
+            flush()
         elif line.kind == "body":
             if paragraph is not None and (
                 not ends_terminal(paragraph.text) or starts_continuation(line.text)
