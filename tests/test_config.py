@@ -56,7 +56,7 @@ def test_values_types_and_relative_paths(tmp_path):
         tmp_path / "conf" / "newsarchive.toml",
         'publisher = "P"\nlicense = "CC BY 4.0"\nscript = "hant"\njobs = 3\n'
         'font = "fonts/x.ttc:2"\nmetadata = "side.csv"\nformats = ["tei", "pdf"]\n'
-        '[archive]\nroot = "/srv/ocfl"\n[review]\nwhatever = 1\n',
+        '[archive]\nroot = "/srv/ocfl"\n',
     )
     cfg = parse_config(path)
     assert cfg.licence == "CC BY 4.0"  # the American spelling is accepted
@@ -67,13 +67,47 @@ def test_values_types_and_relative_paths(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "text", ['licnece = "x"\n', "jobs = 0\n", 'jobs = "4"\n', "publisher = 3\n", "= broken"]
+    "text", ['licnece = "x"\n', "jobs = 0\n", 'jobs = "4"\n', "publisher = 3\n", "= broken",
+             "[archive]\nroot = 3\n", "[archive.root]\nx = 1\n",
+             "[licence]\nx = 1\n"]
 )
 def test_bad_config_is_a_usage_error(tmp_path, text):
     with pytest.raises(UsageError) as info:
         parse_config(write(tmp_path / "newsarchive.toml", text))
     assert info.value.exit_code == 2
     assert "newsarchive.toml" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "hint"),
+    [
+        ("[archive]\nrot = 'x'\n", "archive.rot", "archive.root"),  # a typo inside a table
+        ("[archive]\nroot = 'x'\nextra = 1\n", "archive.extra", None),
+        ("[archiv]\nroot = 'x'\n", "archiv", "archive"),  # a misspelt table
+        ("[review]\nwhatever = 1\n", "review", None),  # a table no command reads
+        ("archive = 'x'\n", "archive", "archive_root"),
+        ('licnece = "x"\n', "licnece", "licence"),
+    ],
+)
+def test_unknown_setting_names_the_file_and_the_key(tmp_path, text, key, hint):
+    path = write(tmp_path / "conf" / "newsarchive.toml", text)
+    with pytest.raises(UsageError) as info:
+        parse_config(path)
+    message = str(info.value)
+    assert info.value.exit_code == 2
+    assert message.startswith(f"{path}: unknown setting {key!r}"), message
+    assert (f"did you mean {hint!r}" in message) if hint else ("did you mean" not in message)
+
+
+def test_a_typo_in_a_table_stops_convert_before_anything_is_written(
+    tmp_path, capsys, monkeypatch
+):
+    shutil.copy(SEED, tmp_path / "a.txt")
+    write(tmp_path / "newsarchive.toml", "[archive]\nrot = '/srv/ocfl'\n")
+    code, _, err = cli(["convert", "a.txt", "-o", "out", "--to", "tei"], capsys, monkeypatch)
+    assert code == 2
+    assert "newsarchive.toml: unknown setting 'archive.rot'" in err
+    assert not (tmp_path / "out").exists()
 
 
 def test_command_line_beats_config_beats_default():

@@ -46,6 +46,20 @@ DEFAULT_ARCHIVE_ROOT = Path("archive")
 _STRINGS = ("publisher", "authority", "licence", "script", "punctuation", "font", "pdfa", "to")
 _PATHS = ("font", "metadata", "archive_root")
 _ALIASES = {"license": "licence", "formats": "to", "fonts": "font"}
+_TOP_LEVEL = (*_STRINGS, "jobs", "metadata", "archive_root")
+# table -> {key in it: the setting it sets}; any other table or key is an unknown setting.
+_TABLES = {"archive": {"root": "archive_root"}}
+_TABLE_KEYS = tuple(f"{t}.{k}" for t, keys in _TABLES.items() for k in keys)
+
+
+def _unknown(path: Path, table: str, key: str, known: tuple[str, ...]) -> str:
+    """``FILE: unknown setting 'archive.rot' (did you mean 'archive.root'?)``."""
+    import difflib
+
+    prefix = f"{table}." if table else ""
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    hint = f" (did you mean {prefix + close[0]!r}?)" if close else ""
+    return f"{path}: unknown setting {prefix + key!r}{hint}"
 
 
 @dataclass(frozen=True)
@@ -93,17 +107,22 @@ def parse_config(path: Path) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: invalid TOML: {exc}") from exc
     flat: dict[str, Any] = {}
+    shown: dict[str, str] = {}  # setting -> how the file spells it, for messages
     for key, value in raw.items():
-        if isinstance(value, dict):
-            if key == "archive" and "root" in value:
-                flat["archive_root"] = value["root"]
-            continue  # tables of other commands
-        key = _ALIASES.get(key, key).replace("-", "_")
-        if key == "archive_root" or key == "jobs" or key == "metadata" or key in _STRINGS:
-            flat[key] = value
+        if isinstance(value, dict) and key in _TABLES:
+            for inner, item in value.items():
+                setting = _TABLES[key].get(inner)
+                if setting is None:  # a typo inside a table ([archive] rot = …)
+                    raise UsageError(_unknown(path, key, inner, tuple(_TABLES[key])))
+                flat[setting], shown[setting] = item, f"{key}.{inner}"
+            continue
+        name = _ALIASES.get(key, key).replace("-", "_")
+        if name in _TOP_LEVEL:  # a table here fails the type check below
+            flat[name] = value
         else:
-            # A typo (licnece) silently ignored would be worse than a refusal.
-            raise UsageError(f"{path}: unknown setting {key!r}")
+            # A typo (licnece, [archiv]) silently ignored would be worse than a refusal.
+            known = tuple(_TABLES) if isinstance(value, dict) else (*_TOP_LEVEL, *_TABLE_KEYS)
+            raise UsageError(_unknown(path, "", key, known))
     values: dict[str, Any] = {"path": path}
     for key, value in flat.items():
         if key == "jobs":
@@ -112,7 +131,7 @@ def parse_config(path: Path) -> Config:
         elif key == "to" and isinstance(value, list):
             value = ",".join(str(v) for v in value)
         elif not isinstance(value, str):
-            raise UsageError(f"{path}: {key} must be a string, not {value!r}")
+            raise UsageError(f"{path}: {shown.get(key, key)} must be a string, not {value!r}")
         if key in _PATHS:
             value = _relative_to(path, value) if key != "font" else _font_relative(path, value)
         values[key] = value
