@@ -39,6 +39,7 @@ class Scenario:
     timeout: float = 180
     stdin: bytes | None = None
     env: dict[str, str] = field(default_factory=dict)
+    note: str = ""  # a substring the last run's stderr must hold even when it succeeds
 
 
 @dataclass
@@ -54,6 +55,27 @@ class Outcome:
 
 def _seed_bytes(i: int = 0) -> bytes:
     return SEEDS[i].read_bytes()
+
+
+_BODIES = ("春节前夕，某市交通部门提前部署返程运输保障工作，在各主要站点增设临时售票窗口，"
+           "并安排志愿者为旅客提供引导服务。",
+           "记者在现场看到，候车大厅秩序井然，旅客们排队进站，工作人员不时提醒大家带好随身物品，"
+           "注意出行安全。",
+           "据介绍，今年以来该市累计投入资金两亿元，完成道路改造四十余公里，沿线群众出行条件明显改善。")
+_STORIES = (("某某县农村公路建设提速——", "“路修好了，日子更有奔头”", "王\u00a0\u00a0明"),
+            ("某港口春运期间安全有序——", "“从排队到登船，不到一小时”", "李晓华"),
+            ("某社区开设“周末课堂”——", "“孩子有去处，家长更放心”", "赵\u00a0\u00a0刚"))
+
+
+def epaper(stories: int) -> bytes:
+    """An e-paper page of 2 or 3 stories (kicker, title, byline, body each): the splitter
+    makes ``stem-1``, ``stem-2``… of it."""
+    lines = ["", "新春走基层 各地见闻", ""]
+    for kicker, title, byline in _STORIES[:stories]:
+        lines += [f"\u3000\u3000{kicker}", f"\u3000\u3000{title}",
+                  f"\u3000\u3000本报记者\u00a0\u00a0{byline}",
+                  *(f"\u3000\u3000{body}" for body in _BODIES), "\u3000\u3000"]
+    return "\r\n".join(lines).encode()
 
 
 def snapshot(work: Path) -> dict[str, str]:
@@ -118,6 +140,8 @@ def judge(work: Path, scenario: Scenario) -> Outcome:
     crashed = any("Traceback" in r.stderr or "internal error" in r.stderr for r in results)
     lines = [ln for ln in last.stderr.splitlines() if ln.strip() and not ln.startswith(" ")]
     message = next((ln for ln in lines if not ln.startswith(("converted", "failed:"))), "")
+    if scenario.expect != "ok":  # the refusal itself, not a line about another input
+        message = next((ln for ln in lines if scenario.expect.lower() in ln.lower()), message)
     partial = len(leftovers(work / "out")) if (work / "out").is_dir() else 0
     outcome = Outcome(True, "converted" if last.returncode == 0 else message, crashed, hung,
                       partial, outside)
@@ -138,6 +162,8 @@ def judge(work: Path, scenario: Scenario) -> Outcome:
                 problems.append("exit 0, expected a refusal")
             elif scenario.expect.lower() not in last.stderr.lower():
                 problems.append(f"expected {scenario.expect!r} in: {message}")
+    if scenario.note and not hung and scenario.note.lower() not in last.stderr.lower():
+        problems.append(f"no note {scenario.note!r} on stderr")
     if scenario.check and not hung and not problems and (problem := scenario.check(work)):
         problems.append(problem)
     outcome.problem = "; ".join(problems)
@@ -212,6 +238,32 @@ def _checks(*checks: Callable[[Path], str | None]) -> Callable[[Path], str | Non
         return None
 
     return check
+
+
+def _edition_of(rel: str, data: Callable[[], bytes]) -> Callable[[Path], str | None]:
+    """out/<rel> is the edition of the input holding ``data`` (its SHA-256 is recorded)."""
+
+    def check(work: Path) -> str | None:
+        path = work / "out" / rel
+        if not path.exists():
+            return f"missing: out/{rel}"
+        if hashlib.sha256(data()).hexdigest() not in path.read_text("utf-8", "replace"):
+            return f"out/{rel} is not the edition of the input it should be"
+        return None
+
+    return check
+
+
+def _absent(*rels: str) -> Callable[[Path], str | None]:
+    def check(work: Path) -> str | None:
+        there = [rel for rel in rels if (work / rel).exists()]
+        return f"should not exist: {', '.join(there)}" if there else None
+
+    return check
+
+
+def _page(n: int) -> Callable[[], bytes]:
+    return lambda: epaper(n)
 
 
 def _sidecar(name: str, data: bytes) -> Callable[[Path], None]:
@@ -358,6 +410,7 @@ def _state(lines: str) -> Callable[[Path], None]:
     def setup(work: Path) -> None:
         (work / "in" / "a.txt").write_bytes(_seed_bytes(0))
         (work / "victim.txt").write_text("must survive\n", "utf-8")
+        (work / "victim.tei.xml").write_text("must survive\n", "utf-8")
         env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
         subprocess.run([sys.executable, "-m", "newsarchive", "convert", "--to", "tei", "-o",
                         str(work / "out"), str(work / "in" / "a.txt")], env=env, cwd=work,
@@ -366,6 +419,18 @@ def _state(lines: str) -> Callable[[Path], None]:
         state.write_text(state.read_text("utf-8").rstrip("\n").replace(
             '"a.tei.xml"', lines.format(w=work)) + "\n", "utf-8")
         (work / "in" / "a.txt").write_bytes(_seed_bytes(1))  # changed: its old outputs go
+
+    return setup
+
+
+def _convert(rel: str) -> Callable[[Path], None]:
+    """A set-up step: convert in/<rel> into out/ (TEI)."""
+
+    def setup(work: Path) -> None:
+        env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+        subprocess.run([sys.executable, "-m", "newsarchive", "convert", "--to", "tei", "-o",
+                        str(work / "out"), str(work / rel)], env=env, cwd=work,
+                       capture_output=True, timeout=120, check=True)
 
     return setup
 
@@ -393,14 +458,20 @@ SCENARIOS += [
     Scenario("state-absolute", "state file lists an absolute path among a's outputs",
              _state('"a.tei.xml", "{w}/victim.txt"'),
              ((*TEI, A),), "ok", _exists("victim.txt")),
+    Scenario("state-dotdot-edition", "state file lists ../victim.tei.xml among a's outputs",
+             _state('"a.tei.xml", "../victim.tei.xml"'),
+             ((*TEI, A),), "ok", _exists("victim.tei.xml")),
+    Scenario("state-absolute-edition", "state file lists an absolute .tei.xml among a's outputs",
+             _state('"a.tei.xml", "{w}/victim.tei.xml"'),
+             ((*TEI, A),), "ok", _exists("victim.tei.xml")),
+    Scenario("state-sibling-edition", "state file lists b.tei.xml (b.txt's) among a's outputs",
+             _with(_files(b__txt=lambda: _seed_bytes(2)),
+                   _convert("in/b.txt"), _state('"a.tei.xml", "b.tei.xml"')),
+             ((*TEI, A),), "ok", _edition_of("b.tei.xml", lambda: _seed_bytes(2))),
     Scenario("state-garbage", "state file holding garbage lines",
              _with(_files(a__txt=_seed_bytes),
                    _files(**{"../out/.newsarchive-state.jsonl": b"\xff{not json\n[1,2]\n\"x\"\n"})),
              ((*TEI, A),), "ok", _exists("out/a.tei.xml")),
-    Scenario("multi-story-clash", "x.txt with 2 stories next to an input named x-1.txt",
-             _files(**{"x.txt": lambda: (SEEDS[0].read_bytes() + b"\n\n\n" + SEEDS[1].read_bytes()),
-                       "x-1.txt": _seed_bytes}),
-             (("convert", "-r", "--to", "tei", "-o", "{w}/out", "{w}/in"),), "overwrite"),
     Scenario("report-is-input", "--report names an input file",
              _files(a__txt=_seed_bytes), ((*TEI, "--report", A, A),), "input"),
     Scenario("review-is-input", "review -o names its own input",
@@ -411,10 +482,6 @@ SCENARIOS += [
                                           ("convert", "-r", "--to", "tei", "-o", "{w}/in",
                                            "{w}/in")), "ok",
              _exists("in/a.tei.xml"), writes=("in/a.tei.xml", "in/.newsarchive-state.jsonl")),
-    Scenario("two-folders-one-out", "convert d1 -o out, then d2 -o out, both with a.txt",
-             _files(**{"d1/a.txt": _seed_bytes, "d2/a.txt": lambda: _seed_bytes(1)}),
-             (("convert", "--to", "tei", "-o", "{w}/out", "{w}/in/d1/a.txt"),
-              ("convert", "--to", "tei", "-o", "{w}/out", "{w}/in/d2/a.txt")), "overwrite"),
     Scenario("gbk-file-name", "a file name in GBK bytes (not UTF-8)", _gbk_name,
              (("convert", "-r", "--to", "tei", "-o", "{w}/out", "{w}/in"),
               ("review", "-r", "-o", "{w}/out/review.html", "{w}/in")), "ok",
@@ -436,9 +503,6 @@ SCENARIOS += [
     Scenario("name-newline", "a file name holding a newline",
              _files(**{"two\nlines.txt": _seed_bytes}),
              (("convert", "-r", "--to", "tei", "-o", "{w}/out", "{w}/in"),), "ok"),
-    Scenario("symlinked-subfolder", "a symlinked subfolder: skipped with a note",
-             _with(_files(**{"real/a.txt": _seed_bytes}), _symlink("in/link", "{w}/in/real")),
-             (("convert", "-r", "--to", "tei", "-o", "{w}/out", "{w}/in"),), "ok"),
     Scenario("config-typo-in-table", "newsarchive.toml with a typo inside a table",
              _with(_files(a__txt=_seed_bytes),
                    _files(**{"../newsarchive.toml": b"[archive]\nrot = 'x'\n"})),
@@ -450,11 +514,94 @@ SCENARIOS += [
     Scenario("max-size-negative", "--max-size -1", _files(a__txt=_seed_bytes),
              ((*TEI, "--max-size", "-1", A),), "max-size"),
 ]
+
+# --------------------------------------------------------------------------- whose editions
+
+RUN = ("convert", "-r", "--to", "tei", "-o", "{w}/out")
+FOLDER = (*RUN, "{w}/in")
+
+
+_X = _files(**{"x.txt": _page(2), "x-1.txt": _seed_bytes})  # x.txt makes x-1, x-2
+_X_KEPT = _checks(_edition_of("x-1.tei.xml", _seed_bytes), _absent("out/x-2.tei.xml"))
+_X_PAGE_KEPT = _checks(_edition_of("x-1.tei.xml", _page(2)), _edition_of("x-2.tei.xml", _page(2)))
+_D = _files(**{"d1/a.txt": _seed_bytes, "d2/a.txt": lambda: _seed_bytes(1)})
+_D1, _D2 = ("convert", "--to", "tei", "-o", "{w}/out", "{w}/in/d1/a.txt"), (
+    "convert", "--to", "tei", "-o", "{w}/out", "{w}/in/d2/a.txt")
+
+SCENARIOS += [
+    # Item 1: a page of several stories next to an input named like one of its stories.
+    Scenario("multi-story-clash", "x.txt with 2 stories next to an input named x-1.txt",
+             _X, (FOLDER,), "overwrite", _X_KEPT),
+    Scenario("multi-story-clash-j2", "the same with two workers (-j 2)",
+             _X, ((*RUN, "-j", "2", "{w}/in"),), "overwrite", _X_KEPT),
+    Scenario("multi-story-clash-rerun", "the same run twice: the re-run refuses again",
+             _X, (FOLDER, FOLDER), "overwrite", _X_KEPT),
+    Scenario("multi-story-clash-both-pages", "x.txt of 3 stories, x-1.txt of 2 (x-1-1, x-1-2)",
+             _files(**{"x.txt": _page(3), "x-1.txt": _page(2)}), (FOLDER,), "overwrite",
+             _checks(_edition_of("x-1-1.tei.xml", _page(2)),
+                     _absent("out/x-1.tei.xml", "out/x-2.tei.xml", "out/x-3.tei.xml"))),
+    Scenario("multi-story-clash-page-first", "x.txt converted alone, then x-1.txt alone",
+             _X, ((*RUN, "{w}/in/x.txt"), (*RUN, "{w}/in/x-1.txt")), "overwrite", _X_PAGE_KEPT),
+    Scenario("multi-story-clash-page-first-folder", "x.txt alone, then the folder of both",
+             _X, ((*RUN, "{w}/in/x.txt"), FOLDER), "overwrite", _X_PAGE_KEPT),
+    Scenario("multi-story-clash-single-first", "x-1.txt alone, then x.txt alone",
+             _X, ((*RUN, "{w}/in/x-1.txt"), (*RUN, "{w}/in/x.txt")), "overwrite", _X_KEPT),
+    Scenario("multi-story-clash-shards", "--shard 1/2 (x-1.txt), then 2/2 (x.txt)",
+             _X, ((*RUN, "--shard", "1/2", "{w}/in"), (*RUN, "--shard", "2/2", "{w}/in")),
+             "overwrite", _X_KEPT),
+    Scenario("multi-story-clash-shards-reversed", "--shard 2/2 (x.txt) first, then 1/2",
+             _X, ((*RUN, "--shard", "2/2", "{w}/in"), (*RUN, "--shard", "1/2", "{w}/in")),
+             "ok", _X_KEPT),
+    Scenario("numbered-neighbours", "x.txt of one story next to x-1.txt and x-2.txt: no clash",
+             _files(**{"x.txt": lambda: _seed_bytes(2), "x-1.txt": _seed_bytes,
+                       "x-2.txt": lambda: _seed_bytes(1)}), (FOLDER,), "ok",
+             _checks(_edition_of("x.tei.xml", lambda: _seed_bytes(2)),
+                     _edition_of("x-1.tei.xml", _seed_bytes),
+                     _edition_of("x-2.tei.xml", lambda: _seed_bytes(1)))),
+    Scenario("numbered-leading-zero", "x.txt of 2 stories next to x-01.txt: no clash",
+             _files(**{"x.txt": _page(2), "x-01.txt": _seed_bytes}), (FOLDER,), "ok",
+             _checks(_edition_of("x-01.tei.xml", _seed_bytes), _edition_of("x-2.tei.xml", _page(2)))),
+    # Item 4: the same name and place under -o, from another folder, in a later run.
+    Scenario("two-folders-one-out", "convert d1 -o out, then d2 -o out, both with a.txt",
+             _D, (_D1, _D2), "overwrite", _edition_of("a.tei.xml", _seed_bytes)),
+    Scenario("two-folders-one-out-r", "convert -r d1 -o out, then -r d2 -o out (and -j 2)",
+             _D, ((*RUN, "{w}/in/d1"), (*RUN, "-j", "2", "{w}/in/d2")), "overwrite",
+             _edition_of("a.tei.xml", _seed_bytes)),
+    Scenario("two-folders-back", "d1, then d2 (refused), then d1 again: unchanged",
+             _D, (_D1, _D2, _D1), "ok", _edition_of("a.tei.xml", _seed_bytes)),
+    Scenario("two-folders-force", "d1, then d2 --force: d2 takes the editions over, said so",
+             _D, (_D1, (*_D2, "--force")), "ok", _edition_of("a.tei.xml", lambda: _seed_bytes(1)),
+             note="took over the editions of"),
+    Scenario("two-folders-same-bytes", "d1, then d2 holding the same bytes: unchanged",
+             _files(**{"d1/a.txt": _seed_bytes, "d2/a.txt": _seed_bytes}), (_D1, _D2), "ok",
+             _edition_of("a.tei.xml", _seed_bytes), note="unchanged"),
+    Scenario("other-suffix-later", "a.txt converted, then a.text into the same folder",
+             _files(a__txt=_seed_bytes, a__text=lambda: _seed_bytes(1)),
+             ((*RUN, A), (*RUN, "{w}/in/a.text")), "overwrite", _edition_of("a.tei.xml", _seed_bytes)),
+    # Symbolic links to folders inside an input folder: not followed, and said so.
+    Scenario("symlinked-subfolder", "a symlinked subfolder: skipped with a note",
+             _with(_files(**{"real/a.txt": _seed_bytes}), _symlink("in/link", "{w}/in/real")),
+             (FOLDER,), "ok", _checks(_exists("out/real/a.tei.xml"), _absent("out/link")),
+             note="in/link: skipped (a symbolic link to a folder"),
+    Scenario("symlinked-subfolder-outside", "a symlink to a folder outside the input tree",
+             _with(_files(a__txt=_seed_bytes, **{"../elsewhere/b.txt": _seed_bytes}),
+                   _symlink("in/far", "{w}/elsewhere")),
+             (FOLDER,), "ok", _checks(_exists("out/a.tei.xml"), _absent("out/far")),
+             note="symbolic link to a folder"),
+    Scenario("symlink-loop-folder", "a symlink in the input folder to the folder itself",
+             _with(_files(a__txt=_seed_bytes), _symlink("in/loop", "{w}/in")),
+             (FOLDER,), "ok", _checks(_exists("out/a.tei.xml"), _absent("out/loop")),
+             note="in/loop: skipped", timeout=60),
+    Scenario("symlinked-subfolder-given", "a symlinked folder named on the command line: walked",
+             _with(_files(**{"real/a.txt": _seed_bytes}), _symlink("in/link", "{w}/in/real")),
+             ((*RUN, "{w}/in/link"),), "ok", _exists("out/a.tei.xml")),
+]
 BY_NAME = _named(SCENARIOS)
 
-# Known open (issue 14, items 1, 4 and a part of 16): shown as open by the report; the
-# test expects them to fail (strict xfail) so a fix shows up as an unexpected pass.
-OPEN = {"multi-story-clash", "two-folders-one-out", "config-typo-in-table"}
+# Known open: shown as open by the report; the test expects them to fail (strict xfail)
+# so a fix shows up as an unexpected pass. None today (issue 14, items 1, 4 and the
+# config-table typo of 16 are closed).
+OPEN: set[str] = set()
 
 _KO = "서울시는 오늘 새로운 도서관을 열었습니다. 시민들은 아침부터 줄을 서서 책을 빌렸습니다.\n" * 8
 _KO_PAGE = ("<html><head><meta charset='utf-8'><title>도서관 개관</title></head><body><article>"

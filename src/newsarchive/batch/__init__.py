@@ -3,7 +3,9 @@
 One concern per module:
 
 - :mod:`~newsarchive.batch.inputs`: which files a batch converts (folders, globs, stdin,
-  web-archive records), shards, colliding output names;
+  web-archive records), shards;
+- :mod:`~newsarchive.batch.naming`: which input owns which edition names (this run's
+  inputs, earlier runs' state), decided in the parent so workers never race for one;
 - :mod:`~newsarchive.batch.task`: one input in, its editions written, one ``Result`` out
   (a picklable function of a picklable ``Task``: the unit every executor runs);
 - :mod:`~newsarchive.batch.state`: the resume/skip manifest in the output folder;
@@ -32,7 +34,8 @@ _EXPORTS = {
     "STDIN_NAME": "inputs",
     "Input": "inputs",
     "collect_inputs": "inputs",
-    "output_collisions": "inputs",
+    "output_collisions": "naming",
+    "NamePlan": "naming",
     "parse_shard": "inputs",
     "shard_inputs": "inputs",
     "BatchSettings": "run",
@@ -77,6 +80,7 @@ __all__ = [
     "BatchSettings",
     "Display",
     "Input",
+    "NamePlan",
     "Previous",
     "Result",
     "StateStore",

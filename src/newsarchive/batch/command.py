@@ -160,6 +160,7 @@ def convert_paths(paths: list[str], settings: Settings, job: ConvertJob) -> int:
     # The batch machinery (pool, progress bar, state) is imported only for a batch.
     from newsarchive.batch.display import Display
     from newsarchive.batch.inputs import (
+        Input,
         collect_inputs,
         parse_shard,
         refuse_input_as_output,
@@ -176,12 +177,13 @@ def convert_paths(paths: list[str], settings: Settings, job: ConvertJob) -> int:
             print(note, file=sys.stderr)
         raise UsageError("no input files")
     notes += sidecar_notes(settings, {Path(i.path).name for i in inputs} | {"stdin.txt"})
+    universe = inputs  # every input, before sharding: edition names are decided against all
     inputs = shard_inputs(inputs, shard_spec)
     if job.executor == "dask":  # workers on other hosts see the shared file system, not our cwd
-        inputs = [
-            i if i.path == "-" else dataclasses.replace(i, path=str(Path(i.path).resolve()))
-            for i in inputs
-        ]
+        def absolute(i: Input) -> Input:
+            return i if i.path == "-" else dataclasses.replace(i, path=str(Path(i.path).resolve()))
+
+        inputs, universe = [absolute(i) for i in inputs], [absolute(i) for i in universe]
         output = output.resolve()
     batch = BatchSettings(
         out_dir=output,
@@ -228,7 +230,7 @@ def convert_paths(paths: list[str], settings: Settings, job: ConvertJob) -> int:
     try:
         # SIGTERM and SIGHUP stop the batch as Ctrl-C does; none of its processes stay.
         with stop_on_signals(), display:
-            summary = run_batch(inputs, batch, on_result)
+            summary = run_batch(inputs, batch, on_result, universe)
     finally:
         if report_file is not None:
             report_file.close()

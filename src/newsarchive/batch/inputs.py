@@ -1,5 +1,5 @@
 """Which files a batch converts: files, folders, globs, stdin and web-archive records;
-shards; inputs whose editions would collide."""
+shards. (Whose editions are whose: :mod:`newsarchive.batch.naming`.)"""
 
 from __future__ import annotations
 
@@ -10,9 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from newsarchive.errors import NewsarchiveError, UsageError
-from newsarchive.pipeline import (
-    input_stem,
-)
 from newsarchive.readers.kinds import HTML_SUFFIXES
 from newsarchive.readers.warc import WARC_SUFFIXES, is_warc_name, list_records, warc_stem
 
@@ -145,11 +142,23 @@ def _walk(root: Path, notes: list[str], exclude: Path | None = None) -> Iterator
     def on_error(exc: OSError) -> None:
         notes.append(f"{exc.filename}: skipped, cannot read folder ({exc.strerror})")
 
-    # followlinks=False: a symlink loop cannot make the walk endless.
+    # Symbolic links to folders are not followed, and say so: a link inside the tree would
+    # convert its files twice (under both names), one to elsewhere would reach outside the
+    # folder given, and a loop would never end. A link given on the command line is walked.
     for folder, dirs, files in os.walk(root, onerror=on_error, followlinks=False):
-        dirs[:] = sorted(
-            d for d in dirs if not d.startswith(".") and not _inside(Path(folder) / d, exclude)
-        )
+        walked = []
+        for d in sorted(dirs):
+            full = Path(folder) / d
+            if d.startswith(".") or _inside(full, exclude):
+                continue
+            if full.is_symlink():
+                notes.append(
+                    f"{full}: skipped (a symbolic link to a folder is not followed; "
+                    "give the folder itself to convert it)"
+                )
+                continue
+            walked.append(d)
+        dirs[:] = walked
         for name in sorted(files):
             full = Path(folder) / name
             if reason := _skippable(name):
@@ -186,20 +195,6 @@ def shard_inputs(inputs: list[Input], shard: tuple[int, int] | None) -> list[Inp
     if any(item.path == STDIN for item in ordered):
         raise UsageError("--shard cannot be used with - (stdin)")
     return ordered[i - 1 :: n]
-
-
-def output_collisions(inputs: list[Input]) -> dict[str, str]:
-    """input path -> earlier input whose editions would have the same names (a.txt and
-    a.xml in one folder, or two folders' files flattened by a glob)."""
-    owners: dict[tuple[str, str], str] = {}
-    clashes: dict[str, str] = {}
-    for item in sorted(inputs, key=lambda i: i.path):
-        slot = (item.relative_dir.as_posix(), input_stem(item.name))
-        if slot in owners:
-            clashes[item.path] = owners[slot]
-        else:
-            owners[slot] = item.path
-    return clashes
 
 
 def refuse_input_as_output(flag: str, target: Path | str, inputs: list[Input]) -> None:

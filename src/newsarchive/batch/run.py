@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from newsarchive.batch.executors import default_jobs, pick_jobs, run_dask, run_local
-from newsarchive.batch.inputs import STDIN, Input, output_collisions
+from newsarchive.batch.inputs import STDIN, Input
+from newsarchive.batch.naming import NamePlan, source_of
 from newsarchive.batch.state import StateStore, sweep_partials
 from newsarchive.batch.task import Result, Task, check_unchanged, fingerprint, task_options
 from newsarchive.options import Options
@@ -51,6 +52,7 @@ class Summary:
             self.converted += 1
             self.articles += result.articles
         self.peak_rss_mb = max(self.peak_rss_mb, result.peak_rss_mb)
+        self.notes.extend(result.notes)
 
     @property
     def done(self) -> int:
@@ -97,10 +99,20 @@ class BatchSettings:
 
 
 def plan_tasks(
-    inputs: list[Input], settings: BatchSettings, state: StateStore | None
+    inputs: list[Input],
+    settings: BatchSettings,
+    state: StateStore | None,
+    universe: list[Input] | None = None,
 ) -> Iterator[Task]:
-    """Tasks for the (already sharded) inputs, made lazily one by one."""
-    clashes = output_collisions(inputs)
+    """Tasks for the (already sharded) inputs, made lazily one by one. ``universe`` is the
+    run's input list before sharding: names are decided against all of it (batch.naming),
+    so the shards of one job agree on who owns which edition name."""
+    names = NamePlan(
+        universe if universe is not None else inputs,
+        settings.out_dir,
+        state.previous if state is not None else None,
+        state.times if state is not None else None,
+    )
     out_dir = str(settings.out_dir)
     fingerprints: dict[str, str] = {}
     for item in inputs:
@@ -119,7 +131,10 @@ def plan_tasks(
             previous=state.previous.get(item.key) if state is not None else None,
             force=settings.force,
             data=sys.stdin.buffer.read() if item.path == STDIN else None,
-            collides_with=clashes.get(item.path),
+            collides_with=names.collisions.get(item),
+            source=source_of(item),
+            claimed_by=names.claimed_by(item),
+            reserved=names.reserved(item) or None,
         )
 
 
@@ -127,9 +142,11 @@ def run_batch(
     inputs: list[Input],
     settings: BatchSettings,
     on_result: Callable[[Result], None] = lambda r: None,
+    universe: list[Input] | None = None,
 ) -> Summary:
-    """Convert ``inputs`` (already sharded); ``on_result`` sees each result as it lands
-    (report line, progress). Ctrl-C stops cleanly: finished inputs stay recorded."""
+    """Convert ``inputs`` (already sharded; ``universe``: all of them, before sharding);
+    ``on_result`` sees each result as it lands (report line, progress). Ctrl-C stops
+    cleanly: finished inputs stay recorded."""
     summary = Summary(inputs=len(inputs))
     started = time.perf_counter()
     state = StateStore(settings.out_dir, settings.shard) if settings.state else None
@@ -153,7 +170,7 @@ def run_batch(
         # Unchanged inputs are found here, before a pool is started or anything warmed
         # up; the workers are then sized by what is left to do.
         todo: list[Task] = []
-        for task in plan_tasks(inputs, settings, state):
+        for task in plan_tasks(inputs, settings, state, universe):
             if stop:
                 break
             if (skipped := check_unchanged(task)) is not None:

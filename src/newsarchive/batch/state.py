@@ -6,7 +6,7 @@ import contextlib
 import json
 import os
 import time
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from newsarchive.batch.inputs import STDIN
 from newsarchive.batch.task import Previous, Result
@@ -34,7 +34,7 @@ class StateStore:
         )
         self.path = out_dir / name
         self.previous: dict[str, Previous] = {}
-        self._times: dict[str, float] = {}
+        self.times: dict[str, float] = {}  # key -> when its record was written
         self._fd: int | None = None
         self._appended = 0
         for path in sorted(out_dir.glob(STATE_PREFIX + "*.jsonl")):
@@ -51,25 +51,37 @@ class StateStore:
                 try:
                     rec = json.loads(line)
                     key, when = rec["key"], float(rec.get("time", 0))
+                    outputs, source = rec["outputs"], rec.get("source", "")
+                    if not (isinstance(key, str) and isinstance(source, str)
+                            and isinstance(outputs, list) and all(map(_inside, outputs))):
+                        continue  # not a line this program writes: trust none of it
                     prev = Previous(
-                        rec["sha256"],
-                        fingerprints.setdefault(rec["fingerprint"], rec["fingerprint"]),
-                        tuple(rec["outputs"]),
+                        str(rec["sha256"]),
+                        fingerprints.setdefault(rec["fingerprint"], str(rec["fingerprint"])),
+                        tuple(outputs),
                         int(rec.get("articles", 0)),
                         int(rec.get("flagged", 0)),
+                        source,
                     )
-                except (ValueError, KeyError, TypeError):
+                except (ValueError, KeyError, TypeError, AttributeError):
                     continue  # a torn line from an interrupted run
-                if when >= self._times.get(key, -1.0):
-                    self.previous[key], self._times[key] = prev, when
+                if when >= self.times.get(key, -1.0):
+                    self.previous[key], self.times[key] = prev, when
 
     def add(self, result: Result) -> None:
-        if result.status != "converted" or result.input == STDIN:
+        if result.input == STDIN or result.status == "failed":
             return
+        if result.status == "skipped":
+            # Unchanged bytes found under another path (a moved input folder): the record
+            # follows the input, so a later change there is not refused as a stranger's.
+            prev = self.previous.get(result.key)
+            if prev is None or not result.source or prev.source == result.source:
+                return
         rel = [os.path.relpath(o, self.out_dir) for o in result.outputs]
         rec = {
             "key": result.key,
             "input": result.input,
+            "source": result.source,
             "sha256": result.sha256,
             "fingerprint": result.fingerprint,
             "outputs": [Path(r).as_posix() for r in rel],
@@ -112,6 +124,14 @@ class StateStore:
         if lines > len(latest):
             with contextlib.suppress(NewsarchiveError):
                 atomic_write_bytes(self.path, b"".join(latest.values()))
+
+
+def _inside(rel: object) -> bool:
+    """An output path as this program records it: relative, below the output folder."""
+    if not isinstance(rel, str) or not rel or "\0" in rel:
+        return False
+    path = PurePosixPath(rel)
+    return not path.is_absolute() and ".." not in path.parts
 
 
 def sweep_partials(out_dir: Path) -> int:

@@ -21,12 +21,14 @@ from typing import Any, Literal
 
 from newsarchive import __version__
 from newsarchive.batch.inputs import STDIN, STDIN_NAME, Input
+from newsarchive.batch.naming import in_namespace, input_slot, output_slot
 from newsarchive.errors import InputError, NewsarchiveError, PartialOutput
 from newsarchive.fsio import atomic_write_many, read_regular
 from newsarchive.model import Article
 from newsarchive.options import Options, attaches_source
 from newsarchive.pipeline import (
     FORMATS,
+    input_stem,
     normalize_bytes,
     normalize_warc_record,
     render_all,
@@ -53,6 +55,8 @@ class Result:
     key: str = ""
     fingerprint: str = ""
     kept: list[str] = field(default_factory=list)  # earlier editions of formats not asked for
+    source: str = ""  # the input's resolved path: who owns its editions (batch.naming)
+    notes: list[str] = field(default_factory=list)  # one line each, for the summary
 
     def record(self) -> dict[str, Any]:
         """One line of ``--report``."""
@@ -78,6 +82,7 @@ class Previous:
     outputs: tuple[str, ...]  # relative to the output folder
     articles: int
     flagged: int = 0
+    source: str = ""  # the resolved path of the input; "" in records made before it was kept
 
 
 @dataclass(frozen=True)
@@ -90,7 +95,11 @@ class Task:
     previous: Previous | None = None
     force: bool = False
     data: bytes | None = None  # stdin, read by the parent: workers do not share it
-    collides_with: str | None = None
+    # Naming, decided by the parent for the whole run (batch.naming): never raced for.
+    collides_with: str | None = None  # another input of this run has the same stem here
+    source: str = ""
+    claimed_by: str | None = None  # the other file this input's state record belongs to
+    reserved: dict[str, str] | None = None  # slot it could make -> the input owning it
 
 
 def fingerprint(options: Options, formats: Iterable[str], name: str) -> str:
@@ -211,7 +220,8 @@ def check_unchanged(task: Task) -> Result | None:
         return None
     if not _is_unchanged(task, sha256):
         return None
-    result = Result(item.path, key=item.key, fingerprint=task.fingerprint, sha256=sha256)
+    result = Result(item.path, key=item.key, fingerprint=task.fingerprint, sha256=sha256,
+                    source=task.source)
     result.seconds = time.perf_counter() - start
     return _skipped(result, task)
 
@@ -227,11 +237,15 @@ def run_task(task: Task) -> Result:
     """Convert one input (or find it unchanged); never raises for a bad input."""
     start = time.perf_counter()
     item, options = task.item, task.options
-    result = Result(item.path, key=item.key, fingerprint=task.fingerprint)
+    result = Result(item.path, key=item.key, fingerprint=task.fingerprint, source=task.source)
     out_dir = Path(task.out_dir)
+    target = out_dir / item.relative_dir
     try:
         if task.collides_with:
-            raise InputError(f"outputs would overwrite those of {task.collides_with}; rename it")
+            raise InputError(
+                f"its editions {target / input_stem(item.name)}.* would overwrite those of "
+                f"{task.collides_with}; rename one of the two"
+            )
         warm_up(options, task.formats)
         articles: list[Article] | None = None
         if item.record is not None:  # a web archive's record: read (and convert) it alone
@@ -243,7 +257,16 @@ def run_task(task: Task) -> Result:
         result.sha256 = hashlib.sha256(data).hexdigest()
         prev = task.previous
         if _is_unchanged(task, result.sha256):
-            return _skipped(result, task)
+            return _skipped(result, task)  # the same bytes: the same input, maybe moved
+        if task.claimed_by and not task.force:
+            raise InputError(
+                f"would overwrite the editions of {task.claimed_by} in {target} (converted "
+                "there by an earlier run); rename it or choose another -o (moved the input "
+                "folder? --force takes them over)"
+            )
+        if task.claimed_by:
+            result.notes.append(f"{item.path}: took over the editions of {task.claimed_by} "
+                                "(--force)")
         name = STDIN_NAME if item.path == STDIN else item.path
         if item.record is not None:
             name = str(Path(item.path).parent / item.name)
@@ -254,7 +277,7 @@ def run_task(task: Task) -> Result:
             outputs = render_all(articles, list(task.formats), options, input_name=name)
         except PartialOutput as exc:  # e.g. the TEI and DOCX, but no PDF: written, failed
             outputs, partial = exc.outputs, exc
-        target = out_dir / item.relative_dir
+        _refuse_reserved(task, outputs, len(articles), target)
         # All editions of the input or none: a state record never points at half of them
         # (a partial result is "failed", which the state does not record).
         atomic_write_many({target / file_name: blob for file_name, blob in outputs.items()})
@@ -266,9 +289,15 @@ def run_task(task: Task) -> Result:
             # longer makes (a page now split in two), would look current: they go.
             # Editions in formats not asked for this time are kept (and counted): a
             # narrower --to never deletes what it does not make, as with pandoc.
+            # Only names of its own (its stem, its stem-N) that no other input owns now: a
+            # record is not proof of ownership (state files live in shared folders).
             current = {(item.relative_dir / n).as_posix() for n in outputs}
             suffixes = tuple(FORMATS[f] for f in task.formats)
+            own, reserved = input_slot(item), task.reserved or {}
             for rel in sorted(set(prev.outputs) - current):
+                slot = output_slot(rel)
+                if not in_namespace(slot, own) or slot in reserved:
+                    continue
                 if not rel.endswith(suffixes):
                     if (out_dir / rel).is_file():
                         result.kept.append(str(out_dir / rel))
@@ -296,6 +325,22 @@ def run_task(task: Task) -> Result:
         result.peak_rss_mb = _peak_rss_mb()
         result.worker = os.getpid()
     return result
+
+
+def _refuse_reserved(task: Task, outputs: dict[str, bytes], stories: int, target: Path) -> None:
+    """Refuse, before anything is written, editions under a name another input owns (the
+    story count, so the names, are known only now)."""
+    if not task.reserved:
+        return
+    rel_dir = task.item.relative_dir
+    for name in outputs:
+        slot = output_slot((rel_dir / name).as_posix())
+        if (owner := task.reserved.get(slot)) is not None:
+            what = f"a page of {stories} stories, whose editions" if stories > 1 else "its editions"
+            raise InputError(
+                f"{what} {target / Path(slot).name}.* would overwrite those of {owner}; "
+                "rename one of the two"
+            )
 
 
 def convert_one(item: Input, out_dir: Path, formats: list[str], options: Options) -> Result:
