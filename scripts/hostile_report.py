@@ -104,7 +104,9 @@ def scenario_rows(tmp: Path) -> tuple[list[tuple[str, str, str, str]], dict[str,
             totals["wrong"] += not outcome.ok
             verdict = "yes" if outcome.ok else f"**no**: {_cell(outcome.problem)}"
         expected = "converted" if scenario.expect == "ok" else f"refused ({scenario.expect})"
-        rows.append((scenario.what, expected, _cell(outcome.message or "converted"), verdict))
+        # Paths relative to the scenario's scratch folder: the cause fits in the cell.
+        message = (outcome.message or "converted").replace(f"{tmp / scenario.name}/", "")
+        rows.append((scenario.what, expected, _cell(message), verdict))
     return rows, totals
 
 

@@ -3,6 +3,7 @@ summary, incremental re-runs, shards, resume, and the dask executor."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import shutil
@@ -404,3 +405,135 @@ def test_a_rerun_of_unchanged_inputs_starts_no_worker_and_warms_nothing(
     monkeypatch.setattr("newsarchive.batch.task.warm_up", no_work)
     again = run_batch(inputs, settings)
     assert (again.skipped, again.converted, again.failed) == (len(inputs), 0, 0)
+
+
+# --------------------------------------------------------------------------- whose editions
+
+
+def _page(stories: int) -> bytes:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bad.scenarios import epaper
+
+    return epaper(stories)
+
+
+def test_naming_is_decided_by_the_whole_input_list_in_any_order():
+    from itertools import permutations
+
+    from newsarchive.batch.naming import NamePlan
+
+    names = ["x.txt", "x-1.txt", "x-2.txt", "x-01.txt", "y.txt", "y.xml"]
+    items = [Input(f"in/{n}") for n in names] + [Input("in/sub/x-1.txt", Path("sub"))]
+    plans = [NamePlan(list(order), Path("out")) for order in permutations(items)]
+    for plan in plans:
+        reserved = {i.path: plan.reserved(i) for i in items}
+        assert reserved["in/x.txt"] == {"x-1": "in/x-1.txt", "x-2": "in/x-2.txt"}
+        # x-01 is no story number; sub/x-1 is another folder; x-1.txt's own stem is its own.
+        assert reserved["in/y.xml"] == {"y": "in/y.txt"}  # refused before it starts anyway
+        assert all(reserved[i.path] == {} for i in items if i.path not in ("in/x.txt", "in/y.xml"))
+        assert {i.path: o for i, o in plan.collisions.items()} == {"in/y.xml": "in/y.txt"}
+    # A shard plans against the whole list, so every shard reaches the same answer.
+    shard = shard_inputs(items, (2, 3))
+    plan = NamePlan(items, Path("out"))
+    assert all(plan.reserved(i) == plans[0].reserved(i) for i in shard)
+
+
+def test_pages_and_their_namesakes_with_two_workers_in_any_order(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(3):
+        (src / f"p{i}.txt").write_bytes(_page(2))  # makes p{i}-1, p{i}-2
+        shutil.copy(SEED_FILES[i], src / f"p{i}-2.txt")
+    inputs, _ = collect_inputs([str(src)])
+    for n, order in enumerate((inputs, list(reversed(inputs)))):
+        out = tmp_path / f"out{n}"
+        settings = BatchSettings(out, ("tei",), Options(), jobs=2)
+        results: list[Result] = []
+        summary = run_batch(order, settings, results.append)
+        assert (summary.converted, summary.failed) == (3, 3)
+        failed = sorted(Path(r.input).name for r in results if r.status == "failed")
+        assert failed == ["p0.txt", "p1.txt", "p2.txt"]
+        assert all("overwrite" in (r.error or "") and "-2.txt" in (r.error or "")
+                   for r in results if r.status == "failed")
+        assert sorted(p.name for p in out.iterdir() if p.name[0] != ".") == [
+            f"p{i}-2.tei.xml" for i in range(3)]
+        for i in range(3):
+            digest = hashlib.sha256(SEED_FILES[i].read_bytes()).hexdigest()
+            assert digest in (out / f"p{i}-2.tei.xml").read_text("utf-8")
+
+
+def test_a_moved_input_folder_keeps_its_editions(tmp_path, capsys, monkeypatch):
+    corpus(tmp_path / "in", 3)
+    base = ["convert", "-r", "-o", "out", "--to", "tei", "-j", "1", "--report", "r.jsonl"]
+    assert cli([*base, "in"], capsys, monkeypatch)[0] == 0
+    (tmp_path / "in").rename(tmp_path / "moved")
+    assert cli([*base, "moved"], capsys, monkeypatch)[0] == 0
+    assert {r["status"] for r in report(tmp_path / "r.jsonl").values()} == {"skipped"}
+    # The records follow the files: a later change at the new place converts as usual…
+    records = [json.loads(line) for line in (tmp_path / "out" / STATE_NAME).read_text().splitlines()]
+    assert len(records) == 3 and all("/moved/" in r["source"] for r in records)
+    changed = next((tmp_path / "moved").rglob("000_*.txt"))
+    changed.write_bytes(changed.read_bytes() + "\n补记一段。\n".encode())
+    assert cli([*base, "moved"], capsys, monkeypatch)[0] == 0
+    statuses = sorted(r["status"] for r in report(tmp_path / "r.jsonl").values())
+    assert statuses == ["converted", "skipped", "skipped"]
+    # … and another file at the old place is a stranger now.
+    stranger = tmp_path / "in" / changed.relative_to(tmp_path / "moved")
+    stranger.parent.mkdir(parents=True)
+    shutil.copy(SEED_FILES[4], stranger)
+    code, _, err = cli([*base, "in"], capsys, monkeypatch)
+    assert code == 3
+    assert f"would overwrite the editions of {changed.resolve()}" in err
+
+
+def test_force_takes_over_the_other_files_editions(tmp_path, capsys, monkeypatch):
+    for folder in ("d1", "d2"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "d1" / "a.txt").write_bytes(_page(2))
+    shutil.copy(SEED_FILES[0], tmp_path / "d2" / "a.txt")
+    base = ["convert", "-o", "out", "--to", "tei"]
+    assert cli([*base, "d1/a.txt"], capsys, monkeypatch)[0] == 0
+    before = tree(tmp_path / "out")
+    assert sorted(before) == ["a-1.tei.xml", "a-2.tei.xml"]
+    code, _, err = cli([*base, "d2/a.txt"], capsys, monkeypatch)
+    assert code == 3 and "--force" in err
+    assert tree(tmp_path / "out") == before
+    code, _, err = cli([*base, "d2/a.txt", "--force"], capsys, monkeypatch)
+    assert code == 0, err
+    assert f"d2/a.txt: took over the editions of {(tmp_path / 'd1' / 'a.txt').resolve()}" in err
+    # The record is d2's now: d1's editions under names d2 does not make went with it.
+    assert sorted(tree(tmp_path / "out")) == ["a.tei.xml"]
+    code, _, err = cli([*base, "d1/a.txt"], capsys, monkeypatch)
+    assert code == 3 and "overwrite" in err
+
+
+def test_records_without_a_source_are_kept_and_completed(tmp_path, capsys, monkeypatch):
+    corpus(tmp_path / "in", 2)
+    base = ["convert", "-r", "in", "-o", "out", "--to", "tei", "--json"]
+    assert cli(base, capsys, monkeypatch)[0] == 0
+    state = tmp_path / "out" / STATE_NAME
+    old = [json.loads(line) for line in state.read_text().splitlines()]
+    state.write_text("".join(json.dumps({k: v for k, v in r.items() if k != "source"}) + "\n"
+                             for r in old))  # as a version before ownership wrote them
+    code, out, _ = cli(base, capsys, monkeypatch)
+    assert code == 0 and json.loads(out)["skipped"] == 2
+    assert sorted(json.loads(line)["source"] for line in state.read_text().splitlines()) == sorted(
+        r["source"] for r in old)
+
+
+def test_state_lines_this_program_does_not_write_are_ignored(tmp_path):
+    from newsarchive.batch import StateStore
+
+    good = {"key": "a.txt", "sha256": "0" * 64, "fingerprint": "f", "outputs": ["a.tei.xml"]}
+    bad = [{**good, "key": "b.txt", "outputs": ["../b.tei.xml"]},
+           {**good, "key": "c.txt", "outputs": ["/tmp/c.tei.xml"]},
+           {**good, "key": "d.txt", "outputs": "d.tei.xml"},
+           {**good, "key": "e.txt", "outputs": [""]},
+           {**good, "key": "f.txt", "outputs": [3]},
+           {**good, "key": ["g.txt"]},
+           {**good, "key": "h.txt", "source": 7},
+           {**good, "key": "i.txt", "outputs": ["sub/../../i.tei.xml"]}]
+    (tmp_path / STATE_NAME).write_text("".join(json.dumps(r) + "\n" for r in [good, *bad]))
+    store = StateStore(tmp_path)
+    assert list(store.previous) == ["a.txt"]
+    assert store.previous["a.txt"].outputs == ("a.tei.xml",)

@@ -208,7 +208,8 @@ def check_unchanged(task: Task) -> Result | None:
     run left them, or None. Runs in the parent before any worker or warm-up exists, so a
     re-run of unchanged inputs costs one read and one SHA-256 per input."""
     item = task.item
-    if task.force or task.previous is None or item.path == STDIN or item.record is not None:
+    if (task.force or task.previous is None or item.path == STDIN or item.record is not None
+            or task.collides_with):  # a clash is refused by run_task, never "unchanged"
         return None
     start = time.perf_counter()
     try:
