@@ -429,8 +429,7 @@ def test_naming_is_decided_by_the_whole_input_list_in_any_order():
         reserved = {i.path: plan.reserved(i) for i in items}
         assert reserved["in/x.txt"] == {"x-1": "in/x-1.txt", "x-2": "in/x-2.txt"}
         # x-01 is no story number; sub/x-1 is another folder; x-1.txt's own stem is its own.
-        assert reserved["in/y.xml"] == {"y": "in/y.txt"}  # refused before it starts anyway
-        assert all(reserved[i.path] == {} for i in items if i.path not in ("in/x.txt", "in/y.xml"))
+        assert all(reserved[i.path] == {} for i in items if i.path != "in/x.txt")
         assert {i.path: o for i, o in plan.collisions.items()} == {"in/y.xml": "in/y.txt"}
     # A shard plans against the whole list, so every shard reaches the same answer.
     shard = shard_inputs(items, (2, 3))
@@ -537,3 +536,16 @@ def test_state_lines_this_program_does_not_write_are_ignored(tmp_path):
     store = StateStore(tmp_path)
     assert list(store.previous) == ["a.txt"]
     assert store.previous["a.txt"].outputs == ("a.tei.xml",)
+
+
+def test_another_files_record_whose_editions_are_gone_does_not_block(tmp_path, capsys, monkeypatch):
+    for i, folder in enumerate(("d1", "d2")):
+        (tmp_path / folder).mkdir()
+        shutil.copy(SEED_FILES[i], tmp_path / folder / "a.txt")
+    base = ["convert", "-o", "out", "--to", "tei"]
+    assert cli([*base, "d1/a.txt"], capsys, monkeypatch)[0] == 0
+    (tmp_path / "out" / "a.tei.xml").unlink()  # nothing of d1's left to overwrite
+    code, _, err = cli([*base, "d2/a.txt"], capsys, monkeypatch)
+    assert code == 0, err
+    digest = hashlib.sha256(SEED_FILES[1].read_bytes()).hexdigest()
+    assert digest in (tmp_path / "out" / "a.tei.xml").read_text("utf-8")

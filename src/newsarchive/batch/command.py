@@ -168,10 +168,13 @@ def convert_paths(paths: list[str], settings: Settings, job: ConvertJob) -> int:
     )
     from newsarchive.batch.run import BatchSettings, run_batch
     from newsarchive.batch.signals import stop_on_signals
+    from newsarchive.batch.state import drop_editions
 
     options, output = settings.options, Path(job.output or "output")
     shard_spec = parse_shard(job.shard) if job.shard else None
     inputs, notes = collect_inputs(paths, exclude=output, records=True)
+    inputs, more = drop_editions(inputs, output)
+    notes += more
     if not inputs:
         for note in notes:
             print(note, file=sys.stderr)

@@ -23,15 +23,16 @@ An edition *slot* is an output path under ``-o`` without its format suffix
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from newsarchive.batch.inputs import STDIN, Input
-from newsarchive.pipeline import FORMATS, input_stem
+from newsarchive.pipeline import FORMATS, STEM_SUFFIXES, input_stem
 
 if TYPE_CHECKING:
     from newsarchive.batch.task import Previous
@@ -65,13 +66,48 @@ def source_of(item: Input) -> str:
     the archive's, with the record's number)."""
     if item.path == STDIN:
         return ""
-    source = os.path.realpath(item.path)
+    # One realpath per folder, one lstat per file: 100k inputs in a few folders stay cheap.
+    if os.path.islink(item.path):
+        source = os.path.realpath(item.path)
+    else:
+        folder, name = os.path.split(item.path)
+        source = os.path.join(_real_folder(folder, os.getcwd() if not folder.startswith("/")
+                                           else ""), name)
     return f"{source}#{item.index}" if item.record is not None else source
+
+
+@functools.lru_cache(maxsize=4096)
+def _real_folder(folder: str, cwd: str) -> str:
+    return os.path.realpath(os.path.join(cwd, folder))
 
 
 def _numbered_base(slot: str) -> str | None:
     match = _NUMBERED.match(slot)
     return match.group(1) if match else None
+
+
+def _slot_and_key(item: Input) -> tuple[str, str]:
+    """(:func:`input_slot`, ``item.key``) by string operations: a run may plan 100k inputs,
+    and pathlib made that seconds."""
+    rel = item.relative_dir.as_posix()
+    prefix = "" if rel == "." else rel + "/"
+    name = item.name if item.record is not None or item.path == STDIN else os.path.basename(
+        item.path)
+    lower, stem = name.lower(), name
+    for suffix in STEM_SUFFIXES:
+        if lower.endswith(suffix):
+            stem = name[: -len(suffix)]
+            break
+    return prefix + stem, prefix + name
+
+
+class Decision(NamedTuple):
+    """What the parent decided about one input's edition names."""
+
+    source: str  # its identity
+    collides_with: str | None = None  # an input of this run with the same stem here
+    claimed_by: str | None = None  # the other file its state record belongs to
+    reserved: dict[str, str] | None = None  # slots it could make -> who owns them
 
 
 class NamePlan:
@@ -86,8 +122,8 @@ class NamePlan:
     ) -> None:
         self.out_dir = out_dir
         self.previous = previous or {}
-        inputs = sorted(inputs, key=lambda i: (i.path, i.relative_dir.as_posix(), i.index))
-        self._keys = {item.key for item in inputs}
+        named = [(item, *_slot_and_key(item)) for item in inputs]
+        self._keys = {key for _, _, key in named}
         # slot -> (owner key, its record, its files under that slot), newest record wins.
         self._recorded: dict[str, tuple[str, Previous, list[str]]] = {}
         newest: dict[str, float] = {}
@@ -104,27 +140,29 @@ class NamePlan:
         for slot in self._recorded:
             if base := _numbered_base(slot):
                 self._numbered[base].add(slot)
-        groups: dict[str, list[Input]] = defaultdict(list)
-        for item in inputs:
-            groups[input_slot(item)].append(item)
-        self._run: dict[str, Input] = {}  # slot -> the input of this run that owns it
+        groups: dict[str, list[tuple[Input, str]]] = defaultdict(list)
+        for item, slot, key in named:
+            groups[slot].append((item, key))
+        self._run: dict[str, tuple[str, str]] = {}  # slot -> (key, path) of its owner here
         self.collisions: dict[Input, str] = {}  # input -> the input whose slot it wanted
         for slot, items in groups.items():
-            winner = self._pick(slot, items)
-            self._run[slot] = winner
-            for item in items:
+            if len(items) > 1:  # the first by path, whatever order the inputs came in
+                items.sort(key=lambda t: (t[0].path, t[1], t[0].index))
+            winner, key = self._pick(slot, items)
+            self._run[slot] = (key, winner.path)
+            for item, _ in items:
                 if item is not winner:
                     self.collisions[item] = winner.path
             if base := _numbered_base(slot):
                 self._numbered[base].add(slot)
 
-    def _pick(self, slot: str, items: list[Input]) -> Input:
+    def _pick(self, slot: str, items: list[tuple[Input, str]]) -> tuple[Input, str]:
         recorded = self._recorded.get(slot)
         if recorded is not None and len(items) > 1:
             key, prev, _ = recorded
-            mine = [i for i in items if i.key == key]
-            return next((i for i in mine if source_of(i) == prev.source), mine[0] if mine
-                        else items[0])
+            mine = [(i, k) for i, k in items if k == key]
+            same = [(i, k) for i, k in mine if source_of(i) == prev.source]
+            return (same or mine or items)[0]
         return items[0]
 
     def _owner(self, slot: str) -> tuple[str, str] | None:
@@ -134,27 +172,34 @@ class NamePlan:
             key, prev, rels = recorded
             if key in self._keys or any((self.out_dir / rel).exists() for rel in rels):
                 return key, f"{prev.source or key} (converted by an earlier run)"
-        item = self._run.get(slot)
-        return (item.key, item.path) if item is not None else None
+        return self._run.get(slot)
+
+    def decide(self, item: Input) -> Decision:
+        own, key = _slot_and_key(item)
+        source = source_of(item)
+        reserved = {}
+        numbered = self._numbered.get(own, ())
+        # Its own slot can only be another's by record (this run's rival is a collision).
+        for slot in (own, *numbered) if numbered or own in self._recorded else ():
+            owner = self._owner(slot)
+            if owner is not None and owner[0] != key:
+                reserved[slot] = owner[1]
+        collides = self.collisions.get(item) if self.collisions else None  # hashing costs
+        return Decision(source, collides, self._claimed_by(key, source), reserved or None)
 
     def reserved(self, item: Input) -> dict[str, str]:
         """Slots this input could make (its stem, its stem-N) owned by another input:
         slot -> who owns it. Usually empty."""
-        own = input_slot(item)
-        reserved = {}
-        for slot in {own} | self._numbered.get(own, set()):
-            owner = self._owner(slot)
-            if owner is not None and owner[0] != item.key:
-                reserved[slot] = owner[1]
-        return reserved
+        return self.decide(item).reserved or {}
 
-    def claimed_by(self, item: Input) -> str | None:
-        """The other file whose editions this input's record in the state file holds
-        (same name and place under -o, another resolved path), or None."""
-        prev = self.previous.get(item.key)
-        if prev is None or not prev.source or item.path == STDIN:
+    def _claimed_by(self, key: str, source: str) -> str | None:
+        """The other file whose editions, still there, this input's record in the state
+        file holds (same name and place under -o, another resolved path), or None."""
+        prev = self.previous.get(key)
+        if prev is None or not prev.source or not source or prev.source == source:
             return None
-        return prev.source if prev.source != source_of(item) else None
+        exists = any((self.out_dir / rel).exists() for rel in prev.outputs)
+        return prev.source if exists else None
 
 
 def output_collisions(inputs: list[Input]) -> dict[str, str]:

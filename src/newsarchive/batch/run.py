@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from newsarchive.batch.executors import default_jobs, pick_jobs, run_dask, run_local
 from newsarchive.batch.inputs import STDIN, Input
-from newsarchive.batch.naming import NamePlan, source_of
+from newsarchive.batch.naming import NamePlan
 from newsarchive.batch.state import StateStore, sweep_partials
 from newsarchive.batch.task import Result, Task, check_unchanged, fingerprint, task_options
 from newsarchive.options import Options
@@ -119,6 +119,7 @@ def plan_tasks(
         options = task_options(settings.options, item.name)
         # One fingerprint per distinct sidecar row; most inputs share the one without.
         row_key = json.dumps(options.metadata_overrides.get(item.name), sort_keys=True)
+        naming = names.decide(item)
         fp = fingerprints.get(row_key)
         if fp is None:
             fp = fingerprints[row_key] = fingerprint(options, settings.formats, item.name)
@@ -131,10 +132,10 @@ def plan_tasks(
             previous=state.previous.get(item.key) if state is not None else None,
             force=settings.force,
             data=sys.stdin.buffer.read() if item.path == STDIN else None,
-            collides_with=names.collisions.get(item),
-            source=source_of(item),
-            claimed_by=names.claimed_by(item),
-            reserved=names.reserved(item) or None,
+            collides_with=naming.collides_with,
+            source=naming.source,
+            claimed_by=naming.claimed_by,
+            reserved=naming.reserved,
         )
 
 

@@ -8,7 +8,7 @@ import os
 import time
 from pathlib import Path, PurePosixPath
 
-from newsarchive.batch.inputs import STDIN
+from newsarchive.batch.inputs import STDIN, Input
 from newsarchive.batch.task import Previous, Result
 from newsarchive.errors import NewsarchiveError
 from newsarchive.fsio import atomic_write_bytes, is_stale_temp
@@ -124,6 +124,35 @@ class StateStore:
         if lines > len(latest):
             with contextlib.suppress(NewsarchiveError):
                 atomic_write_bytes(self.path, b"".join(latest.values()))
+
+
+def drop_editions(inputs: list[Input], out_dir: Path) -> tuple[list[Input], list[str]]:
+    """Inputs without the editions an earlier run recorded in ``out_dir`` (``convert -r m
+    -o m``: the next run must not take yesterday's a.tei.xml for an input, which would
+    convert it over itself). The state is read only when some input lies in ``out_dir``."""
+    out_real = os.path.realpath(out_dir)
+    folders: dict[str, bool] = {}
+    inside = []
+    for item in inputs:
+        if item.path == STDIN or item.record is not None:
+            continue
+        folder = os.path.dirname(item.path)
+        if folder not in folders:
+            real = os.path.realpath(folder or ".")
+            folders[folder] = real == out_real or real.startswith(out_real.rstrip("/") + "/")
+        if folders[folder]:
+            inside.append(item)
+    if not inside:
+        return inputs, []
+    recorded = {
+        os.path.normpath(os.path.join(out_real, rel))
+        for prev in StateStore(out_dir).previous.values()
+        for rel in prev.outputs
+    }
+    drop = {id(i) for i in inside if os.path.realpath(i.path) in recorded}
+    notes = [f"{i.path}: skipped (an edition an earlier run wrote into this output folder)"
+             for i in inside if id(i) in drop]
+    return [i for i in inputs if id(i) not in drop], notes
 
 
 def _inside(rel: object) -> bool:

@@ -265,9 +265,6 @@ def run_task(task: Task) -> Result:
                 "there by an earlier run); rename it or choose another -o (moved the input "
                 "folder? --force takes them over)"
             )
-        if task.claimed_by:
-            result.notes.append(f"{item.path}: took over the editions of {task.claimed_by} "
-                                "(--force)")
         name = STDIN_NAME if item.path == STDIN else item.path
         if item.record is not None:
             name = str(Path(item.path).parent / item.name)
@@ -283,6 +280,9 @@ def run_task(task: Task) -> Result:
         # (a partial result is "failed", which the state does not record).
         atomic_write_many({target / file_name: blob for file_name, blob in outputs.items()})
         result.outputs = [str(target / file_name) for file_name in outputs]
+        if task.claimed_by:
+            result.notes.append(f"{item.path}: took over the editions of {task.claimed_by} "
+                                "(--force)")
         if partial is not None:
             raise partial
         if prev is not None:
@@ -330,10 +330,18 @@ def run_task(task: Task) -> Result:
 
 def _refuse_reserved(task: Task, outputs: dict[str, bytes], stories: int, target: Path) -> None:
     """Refuse, before anything is written, editions under a name another input owns (the
-    story count, so the names, are known only now)."""
+    story count, so the names, are known only now), or over the input itself."""
+    item = task.item
+    if item.record is None and item.path != STDIN and item.name.lower().endswith(".tei.xml"):
+        # A TEI input in the output folder (convert -r m -o m, without a state file that
+        # names it an edition): its own edition would replace it.
+        mine = os.path.realpath(item.path)
+        if any(os.path.realpath(target / name) == mine for name in outputs):
+            raise InputError(f"its edition would replace the input itself in {target}; "
+                             "choose another -o")
     if not task.reserved:
         return
-    rel_dir = task.item.relative_dir
+    rel_dir = item.relative_dir
     for name in outputs:
         slot = output_slot((rel_dir / name).as_posix())
         if (owner := task.reserved.get(slot)) is not None:
