@@ -182,7 +182,9 @@ def convert(
         bool, typer.Option("--fail-fast", help="Stop at the first failed input.")
     ] = False,
     force: Annotated[
-        bool, typer.Option("--force", help="Convert again even inputs that are unchanged.")
+        bool,
+        typer.Option("--force", help="Convert again even unchanged inputs, and take over "
+                     "editions another input of the same name made in an earlier run."),
     ] = False,
     shard: Annotated[
         str | None,
