@@ -325,3 +325,14 @@ def test_label_value_lines_announced_by_a_sentence_are_the_text_not_headings() -
     assert "报名地点：河畔新村社区服务中心" in paragraphs
     assert any(p.startswith("报名电话：0571") for p in paragraphs)
     assert any(p.startswith("街道办事处表示") for p in paragraphs)
+
+
+def test_a_subheading_with_an_event_word_that_runs_into_its_paragraph() -> None:
+    # "…活动…" is a caption cue, but a line set off above and running straight into a
+    # paragraph heads it.
+    page = ["河畔夜市重开", "", *PDF_COLUMN, "", "周末文化活动照常进行", *PDF_COLUMN, "",
+            "河堤旧书专场活动", *PDF_COLUMN, ""]
+    article = run(page)[0]
+    kinds = {b.text: b.kind for b in article.blocks}
+    assert kinds.get("周末文化活动照常进行") == "heading", kinds
+    assert kinds.get("河堤旧书专场活动") == "figure", kinds  # names the scene: a caption

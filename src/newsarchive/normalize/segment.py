@@ -97,6 +97,10 @@ def _has_cue(text: str) -> bool:
     return any(cue in text for cue in _config()["caption_cues"])  # type: ignore[union-attr]
 
 
+def _ends_with_cue(text: str) -> bool:
+    return any(text.endswith(cue) for cue in _config()["caption_cues"])  # type: ignore[union-attr]
+
+
 def starts_continuation(text: str) -> bool:
     """A line that opens with a comma, full stop, closing quote… only continues another."""
     return bool(text) and text[0] in _chars("continuation_start")
@@ -467,6 +471,16 @@ def _classify(lines: list[Line]) -> None:
             line.kind, line.reason = "heading", "heading.spaced"
         elif i < first_body:
             line.kind, line.reason = "figure", "caption.before-body"
+        elif (
+            line.blank_before >= 1
+            and following is not None
+            and following.blank_before == 0
+            and is_body_text(following.text)
+            and not _ends_with_cue(line.text)
+        ):
+            # Set off above and running straight into a paragraph, a clause ("…活动取消")
+            # heads that paragraph; a caption there names the scene ("…专场活动").
+            line.kind, line.reason = "heading", "heading.above-paragraph"
         elif _has_cue(line.text):
             line.kind, line.reason = "figure", "caption.cue-word"
         else:
