@@ -246,16 +246,34 @@ def _face(font: str, ch: str) -> str | None:
     return None
 
 
+class _PerChar(dict[str, Any]):
+    """``fn(font, ch)`` by character, each computed on first use: the line breaker and the
+    drawing ask for every character of the text, and a dict lookup (also through ``map``
+    and ``groupby``, without a Python call) is several times cheaper than an lru_cache
+    call. Bounded by the characters a font covers."""
+
+    def __init__(self, fn: Any, font: str) -> None:
+        super().__init__()
+        self.fn, self.font = fn, font
+
+    def __missing__(self, ch: str) -> Any:
+        value = self[ch] = self.fn(self.font, ch)
+        return value
+
+
+@lru_cache(maxsize=64)
+def _per_char(fn: Any, font: str) -> _PerChar:
+    return _PerChar(fn, font)
+
+
+def _face_or_font(font: str, ch: str) -> str:
+    return _face(font, ch) or font
+
+
 def _runs(text: str, font: str) -> list[tuple[str, str]]:
     """``text`` as (reportlab font, piece) runs, one per change of face."""
-    runs: list[tuple[str, str]] = []
-    for ch in text:
-        face = _face(font, ch) or font
-        if runs and runs[-1][0] == face:
-            runs[-1] = (face, runs[-1][1] + ch)
-        else:
-            runs.append((face, ch))
-    return runs
+    faces = _per_char(_face_or_font, font)
+    return [(face, "".join(piece)) for face, piece in itertools.groupby(text, faces.__getitem__)]
 
 
 def main_face(font: str) -> str:
@@ -357,13 +375,33 @@ def _end_trim(font: str, ch: str) -> float:
     return min(_blank(font, ch)[1], 0.5) if ch in COMPRESSIBLE and ch not in NO_END else 0.0
 
 
+def _em(text: str, font: str) -> float:
+    """Natural width of ``text`` in em, compressed punctuation pairs included."""
+    w = sum(map(_per_char(_char_width, font).__getitem__, text))
+    if len(text) > 1:
+        for i in _pairs(text):
+            w += _kern(font, text[i - 1], text[i])
+    return w
+
+
 def _width(text: str, font: str, size: float) -> float:
     """Natural width of ``text`` at ``size``, compressed punctuation pairs included."""
-    w = sum(_char_width(font, c) for c in text)
-    for a, b in itertools.pairwise(text):
-        if a in COMPRESSIBLE and b in COMPRESSIBLE:
-            w += _kern(font, a, b)
-    return w * size
+    return _em(text, font) * size
+
+
+@lru_cache(maxsize=65536)
+def _unit_em(font: str, unit: str) -> tuple[float, float]:
+    """(``_em(unit)``, ``_end_trim`` of its last character) of a break unit: most units are
+    one character, or one with its marks, met again and again."""
+    return _em(unit, font), _end_trim(font, unit[-1])
+
+
+_PAIR = re.compile("(?<=[{0}])[{0}]".format(re.escape("".join(sorted(COMPRESSIBLE)))))
+
+
+def _pairs(text: str) -> list[int]:
+    """Every ``i`` with ``text[i - 1]`` and ``text[i]`` both compressible marks."""
+    return [m.start() for m in _PAIR.finditer(text)]
 
 
 def _prefix_widths(text: str, font: str, size: float) -> list[float]:
@@ -395,20 +433,24 @@ def units(text: str) -> list[str]:
     the unit after them, so a break can only fall where kinsoku allows it."""
     out: list[str] = []
     pending = ""  # opening marks waiting for the atom they belong to
-    for atom in _atoms(text):
-        if atom == " ":
+    for word, space, char in _ATOM.findall(text):
+        if space:
             if pending:  # "（ x": keep the space inside the glued unit
-                pending += atom
+                pending += " "
             else:
-                out.append(atom)
-        elif not pending and out and out[-1] != " " and _only(atom, NO_START):
+                out.append(" ")
+            continue
+        # A Latin word is never a mark (see _only); a character is one or not.
+        atom = word or char
+        opening = not word and char in NO_END
+        if not pending and out and out[-1] != " " and not word and char in NO_START:
             out[-1] += atom
         elif pending:
             pending += atom
-            if not _only(atom, NO_END):
+            if not opening:
                 out.append(pending)
                 pending = ""
-        elif _only(atom, NO_END):
+        elif opening:
             pending = atom
         else:
             out.append(atom)
@@ -433,37 +475,41 @@ def break_lines(
     lines: list[Line] = []
     cur: list[str] = []
     cur_w = 0.0
-
-    def avail() -> float:
-        return width - (first_indent if not lines else 0.0)
+    room = width - first_indent  # the first line's; the others have no indent
 
     def flush(last: bool) -> None:
-        nonlocal cur, cur_w
+        nonlocal cur, cur_w, room
         while cur and cur[-1] == " ":  # a space at a line end is not printed
             cur_w -= _width(cur.pop(), font, size)
         indent = first_indent if not lines else 0.0
         line = "".join(cur)
         trim = _end_trim(font, line[-1]) * size if line else 0.0
         lines.append(Line(line, max(cur_w - trim, 0.0), indent, last))
-        cur, cur_w = [], 0.0
+        cur, cur_w, room = [], 0.0, width
 
     for unit in units(text):
         if unit == " " and not cur:
             continue  # nor at a line start
-        w = _width(unit, font, size)
+        if len(unit) <= 32:
+            em, trim = _unit_em(font, unit)
+        else:  # a long URL or run of marks: not worth a cache entry
+            em, trim = _em(unit, font), _end_trim(font, unit[-1])
+        w = em * size
         if cur:  # a compressed pair across the join
-            w += _kern(font, cur[-1][-1], unit[0]) * size
-        if cur_w + w - _end_trim(font, unit[-1]) * size <= avail() + 1e-6:
+            a, b = cur[-1][-1], unit[0]
+            if a in COMPRESSIBLE and b in COMPRESSIBLE:
+                w += _kern(font, a, b) * size
+        if cur_w + w - trim * size <= room + 1e-6:
             cur.append(unit)
             cur_w += w
             continue
-        w = _width(unit, font, size)
+        w = em * size
         if unit == " ":
             flush(last=False)
             continue
         if cur:
             flush(last=False)
-        if w <= avail() + 1e-6:
+        if w <= room + 1e-6:
             cur, cur_w = [unit], w
             continue
         # Longer than a whole line (a URL, a hash, a long run of marks on a narrow
@@ -475,7 +521,7 @@ def break_lines(
         piece = ""
         over, start = False, 1
         for ch in unit:
-            if piece and (over or cur_w + _width(piece + ch, font, size) > avail() + 1e-6):
+            if piece and (over or cur_w + _width(piece + ch, font, size) > room + 1e-6):
                 cut = max(
                     (i for i in range(start, len(piece) + 1) if _may_break(piece, ch, i)),
                     default=0,
@@ -670,7 +716,7 @@ class _TextBlock(Flowable):
             cuts = [(max(a, line.start), min(b, end), node) for (a, node), (b, _) in
                     zip(self.spans, [*self.spans[1:], (end, None)], strict=True)]
             pieces = [(a - line.start, b - line.start, n) for a, b, n in cuts if a < b]
-        kerned = [i for i in range(1, len(text)) if _kern(font, text[i - 1], text[i])]
+        kerned = [i for i in _pairs(text) if _kern(font, text[i - 1], text[i])]
         if not kerned:
             return pieces
         out = []
