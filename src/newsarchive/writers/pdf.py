@@ -53,6 +53,7 @@ from newsarchive import TOOL_NAME, __version__
 from newsarchive.errors import FontError
 from newsarchive.model import Article, Block, Metadata
 from newsarchive.options import Options
+from newsarchive.writers import pdfsubset
 from newsarchive.writers.pdfa import DocInfo, Mark, Node, make_pdfa
 
 DEFAULT_FONT = Path("/usr/share/fonts/truetype/arphic/uming.ttc")
@@ -163,6 +164,7 @@ def register_font(spec: FontSpec) -> str:
             # reportlab copies whole tables out of the font file for every subset it embeds
             # (UMing's glyf table is megabytes); the tables never change, so read each once.
             font.face.get_table = lru_cache(maxsize=None)(font.face.get_table)
+            pdfsubset.install(font.face)
             pdfmetrics.registerFont(font)
             _SPECS[name] = spec
         except (TTFError, OSError, ValueError) as exc:
