@@ -766,14 +766,14 @@ def test_lang_per_element_where_the_script_changes(tmp_path: Path) -> None:
 
 
 def test_subsetter_makes_reportlabs_font_files() -> None:
-    """pdfsubset.Subsetter stands in for reportlab's makeSubset: the same bytes for random
+    """pdffonts.Subsetter stands in for reportlab's makeSubset: the same bytes for random
     subsets of every face of the chain, composite glyphs (Liberation's accented letters,
     DejaVu's) included."""
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFontFace
 
     from newsarchive.writers.pdf import font_chain
-    from newsarchive.writers.pdfsubset import Subsetter
+    from newsarchive.writers.pdffonts import Subsetter
 
     chain = font_chain(Options(), "zh-Hans")
     rng = random.Random(17)
@@ -790,3 +790,16 @@ def test_subsetter_makes_reportlabs_font_files() -> None:
             assert ours(subset) == theirs(subset), spec
         composites += sum(1 for g in ours.glyphs.values() if g and g[2])
     assert composites, "no composite glyph met: the component renumbering went untested"
+
+
+def test_number_array_formats_as_reportlab() -> None:
+    """pdffonts.NumberArray (the subsets' /Widths) writes PDFArray's bytes: ten numbers to a
+    line, integers and fractions as reportlab's fp_str has them."""
+    from reportlab.pdfbase import pdfdoc
+
+    from newsarchive.writers.pdffonts import NumberArray
+
+    doc = pdfdoc.PDFDocument()
+    widths = [1000, 500.0, 333.0078125, 0, 250.5] * 52
+    for n in (0, 1, 9, 10, 11, 20, 21, len(widths)):
+        assert NumberArray(widths[:n]).format(doc) == pdfdoc.PDFArray(widths[:n]).format(doc), n

@@ -39,7 +39,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.rl_accel import escapePDF, fp_str
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFError, TTFont
+from reportlab.pdfbase.ttfonts import TTFError
 from reportlab.platypus import (
     BaseDocTemplate,
     CondPageBreak,
@@ -54,7 +54,7 @@ from newsarchive import TOOL_NAME, __version__
 from newsarchive.errors import FontError
 from newsarchive.model import Article, Block, Metadata
 from newsarchive.options import Options
-from newsarchive.writers import pdfsubset
+from newsarchive.writers import pdffonts
 from newsarchive.writers.pdfa import DocInfo, Mark, Node, make_pdfa
 
 DEFAULT_FONT = Path("/usr/share/fonts/truetype/arphic/uming.ttc")
@@ -161,11 +161,11 @@ def register_font(spec: FontSpec) -> str:
     name = "NA-" + hashlib.sha1(str(spec).encode()).hexdigest()[:10]
     with _register_lock:
         try:
-            font = TTFont(name, str(spec.path), subfontIndex=spec.index)
+            font = pdffonts.TTFont(name, str(spec.path), subfontIndex=spec.index)
             # reportlab copies whole tables out of the font file for every subset it embeds
             # (UMing's glyf table is megabytes); the tables never change, so read each once.
             font.face.get_table = lru_cache(maxsize=None)(font.face.get_table)
-            pdfsubset.install(font.face)
+            pdffonts.install(font.face)
             pdfmetrics.registerFont(font)
             _SPECS[name] = spec
         except (TTFError, OSError, ValueError) as exc:
