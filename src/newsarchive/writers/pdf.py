@@ -420,17 +420,6 @@ def _prefix_widths(text: str, font: str, size: float) -> list[float]:
     return out
 
 
-def _atoms(text: str) -> Iterator[str]:
-    """Unbreakable pieces: a Latin word/number, one space, or one other character."""
-    for word, space, char in _ATOM.findall(text):
-        yield word or (" " if space else char)
-
-
-def _only(atom: str, marks: frozenset[str] | set[str] | str) -> bool:
-    # Atoms are single characters except Latin words, which are never marks.
-    return atom in marks if len(atom) == 1 else all(c in marks for c in atom)
-
-
 def units(text: str) -> list[str]:
     """Glue atoms into break units: closing marks join the unit before them, opening marks
     the unit after them, so a break can only fall where kinsoku allows it."""
@@ -443,7 +432,7 @@ def units(text: str) -> list[str]:
             else:
                 out.append(" ")
             continue
-        # A Latin word is never a mark (see _only); a character is one or not.
+        # A Latin word/number never consists of marks; a character is one or not.
         atom = word or char
         opening = not word and char in NO_END
         if not pending and out and out[-1] != " " and not word and char in NO_START:
@@ -1082,7 +1071,8 @@ def write_pdf(
     """
     options = options or Options()
     chain = font_chain(options, article.metadata.language)
-    check_coverage(chain, _all_texts(article), article.metadata.source_file)
+    texts = _all_texts(article)
+    check_coverage(chain, texts, article.metadata.source_file)
     font = chain.key
     st = _styles(font, font_size)
     when = _created(created)
@@ -1151,7 +1141,7 @@ def write_pdf(
     root = Node("Document")
     doc.build(_story(article, st, root), canvasmaker=_canvas_maker(page_count))
     return make_pdfa(buf.getvalue(), info, level=options.pdfa, attachments=attachments,
-                     structure=root)
+                     structure=root, astral=any(t and max(t) > "\uffff" for t in texts))
 
 
 _PAGE_COUNT = "NAPageCount"

@@ -361,12 +361,14 @@ def make_pdfa(
     level: PdfaLevel = "2a",
     attachments: dict[str, bytes] | None = None,
     structure: Node | None = None,
+    astral: bool = True,
 ) -> bytes:
     """Return ``data`` (a reportlab PDF) as PDF/A-``level``, tagged and PDF/UA-1 when
     ``structure`` (the document's structure tree) is given.
 
     ``attachments`` are embedded in part 3 only: PDF/A-1 forbids embedded files and
-    PDF/A-2 allows only PDF/A ones. Level "a" needs ``structure``.
+    PDF/A-2 allows only PDF/A ones. Level "a" needs ``structure``. ``astral=False`` says
+    no character beyond the BMP is drawn, so no ToUnicode entry needs mending.
     """
     if level not in LEVELS:
         raise ValueError(f"unknown PDF/A level {level!r}")
@@ -374,7 +376,8 @@ def make_pdfa(
         raise ValueError(f"PDF/A-{level} needs a structure tree")
     part = int(level[0])
     with Pdf.open(BytesIO(data)) as pdf:
-        _fix_to_unicode(pdf)
+        if astral:
+            _fix_to_unicode(pdf)
         if part == 3 and attachments:
             _attach(pdf, attachments, info.created)
         if structure is not None:
