@@ -4,7 +4,10 @@
     .venv/bin/python benchmarks/scaling.py --sizes 1 2 --paragraphs 100000   # a quick look
 
 For each input, one real ``newsarchive convert`` (all three editions, in-process worker,
-``--jobs 1``) in a fresh process; wall time and the peak RSS of that process (``wait4``).
+``--jobs 1``) in a fresh process; wall time, CPU time (user + system: what a shared machine
+disturbs least) and the peak RSS of that process (``wait4``); each run is stopped after
+``--timeout`` seconds. The 1 M-paragraph TEI is over the default size guard (20 MB): it is
+also given to ``convert`` without ``--max-size``, to time the refusal.
 Inputs, made from the seeds' own text so every character has a glyph:
 
 * many lines: the seeds' text hard-wrapped at 12-20 characters (what a PDF copy gives);
@@ -24,6 +27,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -63,20 +67,24 @@ def tei(paragraphs: int) -> bytes:
     return (head + body + "</body></text></TEI>\n").encode()
 
 
-def measure(args: list[str], cwd: Path) -> tuple[float, float, int]:
-    """(seconds, peak RSS in MB, exit code) of one CLI run in a fresh process."""
+def measure(args: list[str], cwd: Path, timeout: float = 1800) -> tuple[float, float, float, int]:
+    """(wall seconds, CPU seconds, peak RSS in MB, exit code) of one CLI run in a fresh
+    process (exit -9: stopped at ``timeout``)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     start = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "newsarchive", *args], cwd=cwd, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert process.stderr is not None
+    timer = threading.Timer(timeout, process.kill)  # wait4 must reap it: no communicate()
+    timer.start()
     err = process.stderr.read()
     _, status, usage = os.wait4(process.pid, 0)
+    timer.cancel()
     process.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - start
     if process.returncode:
         print(f"  exit {process.returncode}: {err.decode(errors='replace')[-300:]}", flush=True)
-    return seconds, usage.ru_maxrss / 1024, process.returncode
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, process.returncode
 
 
 def main() -> None:
@@ -84,9 +92,16 @@ def main() -> None:
     parser.add_argument("--sizes", type=float, nargs="+", default=[1, 5, 20], help="MB")
     parser.add_argument("--paragraphs", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--kinds", nargs="+", default=["lines", "long", "tei"])
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds per run")
     options = parser.parse_args()
-    print("| input | size | convert s | s/MB | peak RSS MB | exit |", flush=True)
-    print("|---|---:|---:|---:|---:|---:|", flush=True)
+    print("| run | size | wall s | CPU s | CPU s/MB | peak RSS MB | exit |", flush=True)
+    print("|---|---:|---:|---:|---:|---:|---:|", flush=True)
+
+    def row(label: str, mb: float, run: tuple[float, float, float, int]) -> None:
+        wall, cpu, rss, code = run
+        print(f"| {label} | {mb:.1f} MB | {wall:.1f} | {cpu:.1f} | {cpu / mb:.1f} | {rss:.0f} "
+              f"| {code} |", flush=True)
+
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         jobs: list[tuple[str, str, bytes]] = []
@@ -100,15 +115,14 @@ def main() -> None:
             path = work / name
             path.write_bytes(data)
             mb = len(data) / MB
-            limit = str(max(20, int(mb) + 1))
-            seconds, rss, code = measure(["convert", "--jobs", "1", "--max-size", limit, "-o",
-                                          str(work / "out"), "--force", str(path)], work)
-            print(f"| {label} | {mb:.1f} MB | {seconds:.1f} | {seconds / mb:.1f} | {rss:.0f} "
-                  f"| {code} |", flush=True)
+            convert = ["convert", "--jobs", "1", "-o", str(work / "out"), "--force", str(path)]
+            if mb > 20:  # over the default guard: first the refusal, then the work
+                row(f"convert {label}, default guard", mb, measure(convert, work, options.timeout))
+            limit = ["--max-size", str(max(20, int(mb) + 1))]
+            row(f"convert {label}", mb, measure(convert + limit, work, options.timeout))
             if name.endswith(".tei.xml"):
-                seconds, rss, code = measure(["validate", str(path)], work)
-                print(f"| validate {label} | {mb:.1f} MB | {seconds:.1f} | {seconds / mb:.1f} "
-                      f"| {rss:.0f} | {code} |", flush=True)
+                row(f"validate {label}", mb, measure(["validate", str(path)], work,
+                                                     options.timeout))
             path.unlink()
 
 

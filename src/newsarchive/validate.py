@@ -85,6 +85,10 @@ def project_schematron() -> etree.XSLT:
       otherwise one union. The rules, their order and priorities are the skeleton's: a node
       still fires the first rule of its pattern that matches it. Only the order of the
       report within a pattern can differ (branch by branch); problems are sorted by line.
+    * the skeleton's ``location`` of a failure is a full XPath that counts the node's
+      preceding siblings of its name (quadratic when 20,000 paragraphs of a div fail, and
+      then evaluated once more to find the node): it becomes ``line:name`` of the node, from
+      :func:`_where`, which is all a problem reports;
     * the skeleton writes an empty ``xsl:apply-templates`` in every ``svrl:active-pattern``
       (its own comment: "never triggered"): in the default mode it walks the whole document
       once per pattern and outputs nothing (no rule lives in that mode). It is taken out.
@@ -118,7 +122,26 @@ def project_schematron() -> etree.XSLT:
             parent.remove(select)
         else:
             select.set("select", " | ".join(_rooted(b) for b in branches))
-    return etree.XSLT(xslt)
+    for template in root.findall(XSL + "template"):
+        if template.get("mode") == "schematron-get-full-path":
+            root.remove(template)
+    where = etree.SubElement(root, XSL + "template", nsmap={"nx": WHERE_NS},
+                             match="*|@*", mode="schematron-get-full-path")
+    etree.SubElement(where, XSL + "value-of", select="nx:where(.)")
+    return etree.XSLT(xslt, extensions={(WHERE_NS, "where"): _where})
+
+
+WHERE_NS = "urn:x-newsarchive:validate"
+
+
+def _where(_context: object, nodes: list) -> str:  # type: ignore[type-arg]
+    """``line:name`` of the element (or of an attribute's element) a failure is about."""
+    node = nodes[0] if nodes else None
+    if node is not None and not isinstance(node, etree._Element):
+        node = node.getparent() if hasattr(node, "getparent") else None
+    if node is None or not isinstance(node.tag, str):
+        return "0:"
+    return f"{node.sourceline or 0}:{etree.QName(node).localname}"
 
 
 def _branches(pattern: str) -> list[str]:
@@ -320,21 +343,19 @@ def _schematron_problems(
     problems = []
     for failed in failures:
         text = " ".join(failed.xpath("string(svrl:text)", namespaces=SVRL_NS).split())
-        line = col = 0
-        location = failed.get("location", "")
-        try:
-            nodes = tree.xpath(location)
-            if nodes and hasattr(nodes[0], "sourceline"):
-                line = nodes[0].sourceline or 0
-            elif nodes and hasattr(nodes[0], "getparent"):  # attribute result
-                parent = nodes[0].getparent()
-                line = parent.sourceline if parent is not None else 0
-            if nodes and isinstance(nodes[0], etree._Element):
-                col = _column(tree, lines, line, tree.getpath(nodes[0]))
-        except etree.XPathError:
-            pass
-        problems.append(Problem(name, line, col, f"newsarchive.sch: {text}"))
+        line, _, tag = failed.get("location", "").partition(":")
+        n = int(line) if line.isdigit() else 0
+        problems.append(Problem(name, n, _tag_column(lines, n, tag), f"newsarchive.sch: {text}"))
     return problems
+
+
+def _tag_column(lines: list[bytes] | None, line: int, name: str) -> int:
+    """1-based column of the first start tag ``name`` on ``line`` (0: unknown)."""
+    if not lines or not name or not 0 < line <= len(lines):
+        return 0
+    text = lines[line - 1].decode("utf-8", "replace")
+    m = re.search(rf"<(?:[\w.-]+:)?{re.escape(name)}(?=[\s/>])", text)
+    return m.start() + 1 if m else 0
 
 
 def validate_tree(
@@ -386,9 +407,11 @@ def _jing_batch(paths: list[Path], schema: Path, label: str) -> dict[Path, list[
     return found
 
 
-def _parse_source(data: bytes, label: str) -> etree._ElementTree | Problem:
+def _parse_source(
+    data: bytes, label: str, max_bytes: int = MAX_BYTES
+) -> etree._ElementTree | Problem:
     try:
-        return parse_xml(data, label)
+        return parse_xml(data, label, max_bytes=max_bytes)
     except InputError as exc:
         m = _POSITION.match(exc.cause)
         if m:
@@ -442,6 +465,7 @@ def validate_tei(
     *,
     tei_all: bool = False,
     name: str | None = None,
+    max_bytes: int = MAX_BYTES,
 ) -> list[Problem]:
     """Problems of a TEI file (path) or of TEI bytes; an empty list means valid.
 
@@ -455,8 +479,8 @@ def validate_tei(
     else:
         path = Path(source)
         label = name or str(path)
-        data = read_regular(path, MAX_BYTES)
-    tree = _parse_source(data, label)
+        data = read_regular(path, max_bytes)
+    tree = _parse_source(data, label, max_bytes)
     if isinstance(tree, Problem):
         return [tree]
     return validate_tree(tree, name=label, tei_all=tei_all, lines=data.split(b"\n"))
@@ -465,7 +489,9 @@ def validate_tei(
 def check_tei(data: bytes, name: str) -> None:
     """Raise :class:`ValidationError` listing every problem unless ``data`` is valid
     against the project schemas (for convert, on every output before it is written)."""
-    problems = validate_tei(data, name=name)
+    # An edition we wrote, already in memory: the limit on files from outside does not
+    # apply (an input within --max-size makes an edition several times its size).
+    problems = validate_tei(data, name=name, max_bytes=max(MAX_BYTES, len(data)))
     if problems:
         details = "; ".join(f"line {p.line}: {p.message}" for p in problems[:3])
         more = f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""
