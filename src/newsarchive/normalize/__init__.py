@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from newsarchive.errors import InputError
 from newsarchive.model import Article
+from newsarchive.normalize._lines import forget_counts
 from newsarchive.normalize.characters import clean_characters
 from newsarchive.normalize.chrome import strip_chrome
 from newsarchive.normalize.content import detect_content
@@ -54,6 +55,7 @@ STEPS = (
 def normalize(
     article: Article, options: Options, sidecar: dict[str, str] | None = None
 ) -> list[Article]:
+    forget_counts()
     page = clean_characters(check_language(article))  # Korean or Japanese: refused
     page = remove_pinyin(page)
     page = unify_script(page, working_script(options.script))
