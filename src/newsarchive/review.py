@@ -248,6 +248,7 @@ def _name(ch: str) -> str:
     return unicodedata.name(ch, "unnamed").lower()
 
 
+@cache  # a few thousand distinct characters, each looked up again on every line
 def _fold(ch: str) -> str:
     """Full-width and half-width forms compare equal (the punctuation step swaps them)."""
     folded = unicodedata.normalize("NFKC", ch)
