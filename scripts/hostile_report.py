@@ -7,7 +7,8 @@ The single-file inputs of tests/bad/corpus.py go through one real batch (``conve
 given to ``validate``. The scenarios of tests/bad/scenarios.py (special files, sidecars,
 state files, several runs, odd names) run one by one in a scratch folder, each with a
 timeout, and are judged for tracebacks, hangs, partial files and files written or deleted
-outside the output folder. "Partial files" counts temporary or truncated editions.
+outside the output folder. "Partial files" counts temporary or truncated editions. Last, a
+real batch is stopped by each signal of tests/bad/signals.py (processes left, partials).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from bad.corpus import CASES, leftovers, write_corpus  # noqa: E402
 from bad.scenarios import OPEN, SCENARIOS, judge, snapshot  # noqa: E402
+from bad.signals import CASES as SIGNAL_CASES  # noqa: E402
+from bad.signals import stop  # noqa: E402
 
 TIMEOUT = 900
 
@@ -110,6 +113,33 @@ def scenario_rows(tmp: Path) -> tuple[list[tuple[str, str, str, str]], dict[str,
     return rows, totals
 
 
+def signal_rows(tmp: Path) -> tuple[list[tuple[str, str, str, str]], dict[str, int]]:
+    """A real ``convert -j 2`` on 40 inputs, signalled mid-run (tests/bad/signals.py)."""
+    totals = {"crashes": 0, "hangs": 0, "partial": 0, "outside": 0, "wrong": 0, "open": 0,
+              "left": 0}
+    rows = []
+    for case in SIGNAL_CASES:
+        if "dask" in case.extra:
+            try:
+                import distributed  # noqa: F401
+            except ImportError:
+                continue
+        outcome, _out, _total = stop(case, tmp / case.name)
+        totals["hangs"] += outcome.hung
+        totals["left"] += outcome.left
+        totals["partial"] += len(outcome.partial)
+        totals["crashes"] += outcome.traceback and case.signum != 9
+        totals["wrong"] += not outcome.ok
+        seen = (f"exit {outcome.code} after {outcome.exited:.1f} s; its {outcome.processes} "
+                f"child processes gone after {outcome.gone:.1f} s; {outcome.recorded} inputs "
+                "recorded")
+        expected = f"exit {case.expect}, no process left, nothing partial"
+        verdict = "yes" if outcome.ok else f"**no**: {_cell(outcome.problem)}"
+        rows.append((case.what, expected, _cell(seen if outcome.ok else outcome.problem),
+                     verdict))
+    return rows, totals
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "hostile-input.md")
@@ -117,8 +147,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         rows, totals = corpus_rows(Path(tmp) / "corpus")
         more, more_totals = scenario_rows(Path(tmp) / "scenarios")
-    n = len(rows) + len(more)
-    total = {k: totals.get(k, 0) + more_totals.get(k, 0) for k in more_totals}
+        stops, stop_totals = signal_rows(Path(tmp) / "signals")
+    n = len(rows) + len(more) + len(stops)
+    total = {k: totals.get(k, 0) + more_totals.get(k, 0) + stop_totals.get(k, 0)
+             for k in stop_totals}
     table = ["| input | expected | what happens | as expected |", "|---|---|---|---|"]
     lines = [
         "# Hostile and broken input: what was tried and what happens",
@@ -133,7 +165,8 @@ def main() -> None:
         "",
         f"**Inputs tried: {n} — crashes (tracebacks, internal errors): {total['crashes']} — "
         f"hangs: {total['hangs']} — partial files left: {total['partial']} — files outside "
-        f"the output folder written or deleted: {total['outside']} — not as expected: "
+        f"the output folder written or deleted: {total['outside']} — processes left "
+        f"after a stop: {total['left']} — not as expected: "
         f"{total['wrong']} — known open: {total['open']}.**",
         "",
         f"## Single files ({len(rows)})",
@@ -145,6 +178,16 @@ def main() -> None:
         "",
         *table,
         *(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in more),
+        "",
+        f"## Stopped by a signal ({len(stops)})",
+        "",
+        "A real `convert -j 2` on 40 inputs, signalled once two are recorded",
+        "(`tests/bad/signals.py`, also `tests/test_signals.py`, which re-runs and checks the",
+        "skip). Times are wall seconds on a loaded 2-vCPU machine; SIGKILL may leave",
+        "temporary `.part` files, which the next run sweeps.",
+        "",
+        *table,
+        *(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in stops),
         "",
     ]
     options.out.parent.mkdir(parents=True, exist_ok=True)

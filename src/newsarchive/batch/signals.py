@@ -193,7 +193,10 @@ def _watch(parent: int) -> None:
             time.sleep(1.0)
         fd = None
     if fd is not None:
-        select.select([fd], [], [])
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        while not poller.poll():
+            pass
     # The main thread removes the temporary files of the input in hand and exits; if it
     # is stuck in a long C call, the process ends without that after a grace period.
     os.kill(os.getpid(), signal.SIGTERM)
