@@ -16,7 +16,6 @@ import signal
 import stat
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -390,16 +389,6 @@ def _named(scenarios: list[Scenario]) -> dict[str, Scenario]:
     assert len(names) == len(set(names)), "scenario names must be unique"
     return {s.name: s for s in scenarios}
 
-
-
-
-def wait_for(predicate: Callable[[], bool], seconds: float) -> bool:
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 # --------------------------------------------------------------------------- batch, state, names
 
