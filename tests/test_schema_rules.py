@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -243,20 +244,29 @@ def test_a_page_of_short_lines_is_checked_in_linear_time() -> None:
         measure.set("quantity", str(int(measure.get("quantity")) + n))
         return etree.ElementTree(root)
 
+    def best_of_3(check: Callable[[], object]) -> float:
+        """The least CPU time of three runs (a shared machine's noise only adds time)."""
+        spent = []
+        for _ in range(3):
+            start = time.process_time()
+            check()
+            spent.append(time.process_time() - start)
+        return min(spent)
+
+    # Sixteen times the changes: linear is about 16 times the time, quadratic 256; the
+    # bound (64) leaves room for noise and n log n but not for a pairwise comparison.
+    small, large = 2_000, 32_000
     times = []
-    for n in (5_000, 20_000):
+    for n in (small, large):
         tree = edition(n)
-        start = time.process_time()
         assert _failures(validate.project_schematron()(tree)) == []
-        times.append(time.process_time() - start)
-    # and 20,000 failures (paragraphs without an id) are reported in linear time too
-    for n in (5_000, 20_000):
+        times.append(best_of_3(lambda tree=tree: validate.project_schematron()(tree)))
+    # and as many failures (paragraphs without an id) are reported in linear time too
+    for n in (small, large):
         tree = edition(n)
         for p in tree.iter("{http://www.tei-c.org/ns/1.0}p"):
             p.attrib.pop("{http://www.w3.org/XML/1998/namespace}id", None)
-        start = time.process_time()
         assert len(validate._schematron_problems(tree, "t")) >= n
-        times.append(time.process_time() - start)
-    assert times[3] < 8 * times[2] + 0.05, times
-    # four times the changes: about four times the time (quadratic would be sixteen)
-    assert times[1] < 8 * times[0] + 0.05, times
+        times.append(best_of_3(lambda tree=tree: validate._schematron_problems(tree, "t")))
+    assert times[1] < 64 * times[0] + 0.05, times
+    assert times[3] < 64 * times[2] + 0.05, times
