@@ -336,3 +336,25 @@ def test_a_subheading_with_an_event_word_that_runs_into_its_paragraph() -> None:
     kinds = {b.text: b.kind for b in article.blocks}
     assert kinds.get("周末文化活动照常进行") == "heading", kinds
     assert kinds.get("河堤旧书专场活动") == "figure", kinds  # names the scene: a caption
+
+
+def test_pdf_blank_line_inside_a_sentence_after_a_function_word() -> None:
+    # pdftotext leaves a blank line where a column breaks; a line stopping on a function
+    # word ("…的", "…与", "…对") cannot close a heading: its sentence goes on below.
+    for tail in ("的", "与", "对"):
+        broken = f"为方便居民在周末出行{tail}"
+        page = ["河畔夜市重开", "", *PDF_COLUMN, broken, "",
+                *_wrap("安排，街道还打算加开旧书和手工艺品专区，让夜市更有烟火气。", 16), ""]
+        article = run(page)[0]
+        kinds = {b.text: b.kind for b in article.blocks}
+        assert broken not in kinds, kinds
+        paragraphs = [b.text for b in article.blocks if b.kind == "paragraph"]
+        assert f"{broken}安排，街道还打算加开旧书" in paragraphs[-1], paragraphs
+
+
+def test_a_heading_ending_in_de_set_off_above_stays_a_heading() -> None:
+    # "…是怎样炼成的" set off by a blank line above is a heading, not a broken sentence.
+    after = _wrap("摊主们说，夜市的烟火气靠的是回头客，一碗凉粉卖了二十年，价钱只涨过两回。", 16)
+    page = ["河畔夜市重开", "", *PDF_COLUMN, "", "烟火气是怎样炼成的", *after, ""]
+    kinds = {b.text: b.kind for b in run(page)[0].blocks}
+    assert kinds.get("烟火气是怎样炼成的") == "heading", kinds

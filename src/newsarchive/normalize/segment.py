@@ -106,6 +106,11 @@ def starts_continuation(text: str) -> bool:
     return bool(text) and text[0] in _chars("continuation_start")
 
 
+def opens_onward(text: str) -> bool:
+    """A line that stops on a function word ("…在下一阶段的"): its sentence goes on."""
+    return bool(text) and text[-1] in _chars("open_ending")
+
+
 def is_dangling(text: str) -> bool:
     """A line made only of closing punctuation ("。"): the end of the line before."""
     stripped = text.strip()
@@ -436,6 +441,20 @@ def _classify(lines: list[Line]) -> None:
                 and following.blank_before >= 1
             ):
                 line.kind, line.reason = "figure", "caption.interrupts-sentence"
+            continue
+        if (
+            opens_onward(line.text)
+            and han_count(line.text) >= 4
+            and line.blank_before == 0
+            and following is not None
+            and following.blank_before <= 1
+            and following.indent <= line.indent
+            and not following.kind
+            and is_body_text(following.text)
+        ):
+            # "…在下一阶段的" / (blank) / "需要，政府…": one sentence, broken by the layout
+            # (a heading would be set off above, or its paragraph indented below).
+            line.kind, line.reason = "body", "body.open-ending"
             continue
         if previous is not None and previous.kind == "label":
             line.kind, line.reason = "heading", "heading.after-label"
