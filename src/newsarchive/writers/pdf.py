@@ -273,12 +273,6 @@ def _face_or_font(font: str, ch: str) -> str:
     return _face(font, ch) or font
 
 
-def _runs(text: str, font: str) -> list[tuple[str, str]]:
-    """``text`` as (reportlab font, piece) runs, one per change of face."""
-    faces = _per_char(_face_or_font, font)
-    return [(face, "".join(piece)) for face, piece in itertools.groupby(text, faces.__getitem__)]
-
-
 def main_face(font: str) -> str:
     chain = _CHAINS.get(font)
     return register_font(chain.main) if chain else font
@@ -741,7 +735,7 @@ class _TextBlock(Flowable):
             if s.bold:
                 self.canv.setLineWidth(s.size * 0.03)
                 self.canv.setStrokeGray(s.gray)
-            code = _text(self.canv, at, baseline, _runs(line.text[a:b], s.font), s.size,
+            code = _text(self.canv, at, baseline, line.text[a:b], s.font, s.size,
                          char_space=char_space, gray=s.gray, fill_stroke=s.bold)
             if node is None:
                 self.canv.addLiteral(code)
@@ -1149,26 +1143,63 @@ _PAGE_COUNT = "NAPageCount"
 
 def _draw_string(canv: Any, x: float, y: float, text: str, style: Style) -> None:
     """One line of ``text`` in ``style``'s font chain, unjustified."""
-    canv.addLiteral(_text(canv, x, y, _runs(text, style.font), style.size, gray=style.gray))
+    canv.addLiteral(_text(canv, x, y, text, style.font, style.size, gray=style.gray))
+
+
+class _Codes(dict[str, str]):
+    """Character -> its subset's font name (``/F1+2``) in one document, for a font chain
+    (or a face); ``esc`` holds the character's code in that subset, escaped for a PDF string.
+
+    reportlab's ``splitString`` assigns the codes with a Python loop over every character of
+    every run it is given; here each character goes through it once per document, alone
+    and in the order it is first drawn, so the codes and the font numbering are reportlab's
+    own, and every later line is two dict lookups per character."""
+
+    def __init__(self, doc: Any, font: str) -> None:
+        super().__init__()
+        self.doc = doc
+        self.faces = _per_char(_face_or_font, font)
+        self.esc: dict[str, str] = {}
+        self.names: dict[tuple[str, int], str] = {}
+
+    def __missing__(self, ch: str) -> str:
+        face = self.faces[ch]
+        font = pdfmetrics.getFont(face)
+        ((subset, code),) = font.splitString(ch, self.doc)
+        name = self.names.get((face, subset))
+        if name is None:
+            name = self.names[face, subset] = font.getSubsetInternalName(subset, self.doc)
+        self.esc[ch] = escapePDF(code)
+        self[ch] = name
+        return name
+
+
+def _codes(canv: Any, font: str) -> _Codes:
+    """The document's :class:`_Codes` for ``font`` (kept on the canvas: one per document)."""
+    table: dict[str, _Codes] = canv.__dict__.setdefault("_na_codes", {})
+    codes = table.get(font)
+    if codes is None:
+        codes = table[font] = _Codes(canv._doc, font)
+    return codes
 
 
 def _text(
     canv: Any,
     x: float,
     y: float,
-    runs: list[tuple[str, str]],
+    text: str,
+    font: str,
     size: float,
     *,
     char_space: float | None = None,
     gray: float = 0.0,
     fill_stroke: bool = False,
 ) -> str:
-    """The text object (BT … ET) that sets ``runs`` ((reportlab TrueType font, text) pairs)
-    from (x, y): the operators reportlab's PDFTextObject writes for setCharSpace,
-    setFillGray, setTextRenderMode(2) and setFont + textOut per run, without its cursor
-    bookkeeping (a stringWidth per run) and its per-call set-up, a fifth of the PDF's time.
-    Each character is still assigned its subset code by reportlab (``splitString``)."""
-    doc = canv._doc
+    """The text object (BT … ET) that sets ``text`` in ``font`` (a chain's key) from (x, y):
+    the operators reportlab's PDFTextObject writes for setCharSpace, setFillGray,
+    setTextRenderMode(2) and setFont + textOut per run, without its cursor bookkeeping (a
+    stringWidth per run) and its per-call set-up. One ``Tf`` and ``Tj`` per run of
+    characters in the same subset (of the same face), as reportlab writes them."""
     code = ["BT", f"1 0 0 1 {fp_str(x, y)} Tm"]  # the canvas is bottom-up
     if char_space is not None:
         code.append(f"{fp_str(char_space)} Tc")
@@ -1176,16 +1207,11 @@ def _text(
         code.append(f"{fp_str(gray)} g")
     if fill_stroke:
         code.append("2 Tr")
-    tf = f"{fp_str(size)} Tf {fp_str(size * 1.2)} TL"  # setFont's default leading
-    for face, piece in runs:
-        font = pdfmetrics.getFont(face)
-        ops, current = [], -1
-        for subset, chars in font.splitString(piece, doc):
-            if subset != current:
-                ops.append(f"{font.getSubsetInternalName(subset, doc)} {tf}")
-                current = subset
-            ops.append(f"({escapePDF(chars)}) Tj")
-        code.append(" ".join(ops))
+    tf = f" {fp_str(size)} Tf {fp_str(size * 1.2)} TL ("  # setFont's default leading
+    codes = _codes(canv, font)
+    esc = codes.esc
+    for name, chars in itertools.groupby(text, codes.__getitem__):
+        code.append(name + tf + "".join(map(esc.__getitem__, chars)) + ") Tj")
     code.append("ET")
     return " ".join(code)
 
