@@ -6,6 +6,8 @@ so each test builds its own page with the same shape and different words.
 
 from __future__ import annotations
 
+import pytest
+
 from newsarchive.model import Article
 from newsarchive.options import Options
 from newsarchive.pipeline import normalize_bytes
@@ -358,3 +360,29 @@ def test_a_heading_ending_in_de_set_off_above_stays_a_heading() -> None:
     page = ["河畔夜市重开", "", *PDF_COLUMN, "", "烟火气是怎样炼成的", *after, ""]
     kinds = {b.text: b.kind for b in run(page)[0].blocks}
     assert kinds.get("烟火气是怎样炼成的") == "heading", kinds
+
+
+@pytest.mark.parametrize(
+    ("line", "author", "paper"),
+    [
+        # chrome takes the line for its date: the author on it must not go with it
+        ("时间：2024-06-03 来源：江城晚报 作者：方小东 浏览：1234次", "方小东", "江城晚报"),
+        # a count with a thousands separator is no sentence: the line is not body text
+        ("作者：方小东  来源：江城日报  时间：2024-06-03 08:15:22  点击：1,235", "方小东", "江城日报"),
+        ("发布者：管理员 发布时间：2024-6-3 阅读：356", None, None),
+        ("【发布时间：2024-06-03】【来源：江城日报】【字体：大 中 小】", None, "江城日报"),
+        ("【发布时间：2024-06-03】【作者：方小东】【字号：大 中 小】", "方小东", None),
+    ],
+)
+def test_info_line_forms_under_the_headline(line: str, author: str | None,
+                                            paper: str | None) -> None:
+    page = ["河畔新村的夜市重新开张", "", line, *ARTICLE[1:]]
+    article = run(page)[0]
+    md = article.metadata
+    assert md.title == "河畔新村的夜市重新开张" and md.subtitle is None
+    assert md.date == "2024-06-03"
+    assert md.authors == ((author,) if author else ())
+    assert md.newspaper == paper
+    out = texts([article])
+    assert "2024" not in out and "：" not in out, out
+    assert out.startswith("本报讯 入夏以来") or out.startswith("入夏以来"), out

@@ -428,7 +428,9 @@ def caption_credit(text: str, original: str) -> tuple[str, str, str] | None:
 
 
 def _is_body(text: str) -> bool:
-    return has_sentence_punct(text) and len(text) >= 21
+    from newsarchive.normalize.fields import THOUSANDS
+
+    return has_sentence_punct(THOUSANDS.sub("", text)) and len(text) >= 21
 
 
 # A line opening with a closing mark continues the line above (a wrap before "。").
@@ -564,7 +566,8 @@ def _field_line(simple: str, text: str) -> Found | None:
 
 
 def _harvest_chrome(article: Article, lines: list[int]) -> list[tuple[Found, Edit]]:
-    """Editors printed on an info line that chrome removed ("发布日期：… 责任编辑：张三")."""
+    """Editors and authors printed on an info line that chrome removed ("发布日期：…
+    责任编辑：张三", "时间：… 来源：… 作者：李四")."""
     if not lines:
         return []
     first, last = min(lines), max(lines)
@@ -572,7 +575,7 @@ def _harvest_chrome(article: Article, lines: list[int]) -> list[tuple[Found, Edi
     for edit in article.provenance:
         if edit.step != "chrome" or not edit.line or not first - 15 <= edit.line <= last + 15:
             continue
-        if not any(label in edit.text for label in ("编", "編", "审", "審")):
+        if not any(label in edit.text for label in _CHROME_CREDIT_HINTS):
             continue
         simple = shadow(edit.text)
         found = _field_line(simple, edit.text) or match_editors(simple, edit.text)
@@ -580,6 +583,10 @@ def _harvest_chrome(article: Article, lines: list[int]) -> list[tuple[Found, Edi
             found = Found("credit.from-chrome", authors=found.authors, credits=found.credits)
             harvested.append((found, edit))
     return harvested
+
+
+# Characters an info line's people labels hold (编辑, 审核, 作者, 记者, 撰文, 通讯员).
+_CHROME_CREDIT_HINTS = ("编", "編", "审", "審", "作者", "记者", "記者", "撰", "通讯员", "通訊員")
 
 
 def extract_credits(article: Article) -> Article:

@@ -24,6 +24,8 @@ from newsarchive.normalize.dates import find_full_date, parse_compact
 from newsarchive.normalize.script import converter
 
 STEP = "fields"
+# A thousands separator inside a number ("1,235"), which is no sentence punctuation.
+THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _NAME = re.compile(r"[^\s、，,;；/]+")
 
 
@@ -142,7 +144,7 @@ def _line_re() -> tuple[re.Pattern[str], dict[str, str]]:
     kinds.update({w: "editor" for w in editor_labels()})
     words = sorted(kinds, key=len, reverse=True)
     pattern = re.compile(
-        r"(?:^|(?<=[\s|｜/]))(?P<label>" + "|".join(map(re.escape, words)) + r")\s*[:：]\s*"
+        r"(?:^|(?<=[\s|｜/【\[［]))(?P<label>" + "|".join(map(re.escape, words)) + r")\s*[:：]\s*"
     )
     return pattern, kinds
 
@@ -169,12 +171,14 @@ def parse_field_line(text: str) -> FieldLine | None:
     from newsarchive.normalize.credits import names_in
 
     body = text.strip().lstrip(str(rules["bullets"]) + " ")  # type: ignore[index]
+    body = THOUSANDS.sub("", body)  # "点击：1,235": a count, not a comma
     pattern, kinds = _line_re()
     labels = list(pattern.finditer(body))
     if not labels:
         return None
     result = FieldLine()
-    head = body[: labels[0].start()].strip(" |｜")
+    trim = " |｜" + str(rules["field_brackets"])  # type: ignore[index]
+    head = body[: labels[0].start()].strip(trim)
     if head:
         full = find_full_date(head)
         if not full or full[2].start() > 0 or len(head) - full[2].end() > 9:
@@ -182,7 +186,7 @@ def parse_field_line(text: str) -> FieldLine | None:
         result.date = full[0]
     for position, found in enumerate(labels):
         end = labels[position + 1].start() if position + 1 < len(labels) else len(body)
-        value = body[found.end() : end].strip(" |｜")
+        value = body[found.end() : end].strip(trim)
         label, kind = found.group("label"), kinds[found.group("label")]
         if kind == "date":
             full = find_full_date(value)
