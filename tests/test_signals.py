@@ -17,6 +17,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import termios
 import time
 from pathlib import Path
@@ -132,3 +133,43 @@ def test_closed_terminal(tmp_path: Path) -> None:
     print(f"terminal closed: exit after {exited:.2f} s, all gone after {gone:.2f} s")
     assert code == 128 + signal.SIGHUP
     assert partial(out) == []
+
+
+_LATE = """
+import os, signal, sys, time
+from newsarchive.batch.signals import Stopped, stop_on_signals
+
+first = signal.Signals[sys.argv[1]]
+try:
+    with stop_on_signals():
+        os.kill(os.getpid(), first)
+        time.sleep(30)
+except Stopped as exc:
+    print("stopped", exc.signum, flush=True)
+# The batch is over, the process on its way out: a second signal comes now.
+os.kill(os.getpid(), signal.SIGTERM)
+time.sleep(30)
+print("not stopped", flush=True)
+"""
+
+
+@pytest.mark.parametrize("first", ["SIGTERM", "SIGINT"])
+def test_a_second_signal_after_the_batch_still_exits_128_plus_it(first: str) -> None:
+    """The stop handler stays installed once a stop has begun: a second SIGTERM that comes
+    after the batch has ended exits at once with 143, not as killed (-15)."""
+    run = subprocess.run([sys.executable, "-c", _LATE, first], env=env(), capture_output=True,
+                         text=True, timeout=60)
+    assert run.stdout.split("\n")[0] == f"stopped {signal.Signals[first].value}", run
+    assert run.returncode == 128 + signal.SIGTERM, run
+    assert "not stopped" not in run.stdout and "Traceback" not in run.stderr, run
+
+
+def test_a_batch_that_was_not_stopped_gives_the_handlers_back() -> None:
+    """Without a stop, leaving the batch restores what was there (a library caller's own
+    handlers, pytest's)."""
+    from newsarchive.batch.signals import STOP_SIGNALS, stop_on_signals
+
+    before = {s: signal.getsignal(s) for s in STOP_SIGNALS}
+    with stop_on_signals():
+        assert all(signal.getsignal(s) is not before[s] for s in STOP_SIGNALS)
+    assert {s: signal.getsignal(s) for s in STOP_SIGNALS} == before

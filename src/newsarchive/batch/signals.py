@@ -20,6 +20,7 @@ import contextlib
 import os
 import select
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -92,9 +93,26 @@ def stop_on_signals() -> Iterator[None]:
     try:
         yield
     finally:
-        for signum, old in previous.items():
-            signal.signal(signum, old)
         _received = None
+        if received.signals:
+            # Stopping: the process is on its way out with 128 + the signal. A second
+            # signal after the batch (the summary, the state file's compaction) must not
+            # meet the default disposition and end it as killed (-15): it ends it at once,
+            # with the same kind of exit code. Left installed until the process exits.
+            for signum in STOP_SIGNALS:
+                signal.signal(signum, _exit_now)
+        else:
+            for signum, old in previous.items():
+                signal.signal(signum, old)
+
+
+def _exit_now(signum: int, _frame: FrameType | None) -> None:
+    """A further stop signal once the batch is over: exit now, 128 + its number (what has
+    been printed so far is flushed; nothing is being written to the output folder)."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a reentrant flush, a closed terminal
+            stream.flush()
+    os._exit(128 + signum)
 
 
 def _detach_terminal() -> None:
