@@ -386,3 +386,39 @@ def test_info_line_forms_under_the_headline(line: str, author: str | None,
     out = texts([article])
     assert "2024" not in out and "：" not in out, out
     assert out.startswith("本报讯 入夏以来") or out.startswith("入夏以来"), out
+
+
+@pytest.mark.parametrize(
+    ("line", "facts"),
+    [
+        # e-paper running heads: paper, date, page and section on one line
+        ("江城日报 2024年06月03日 第05版：社会新闻", {"newspaper": "江城日报", "page": "5",
+                                                 "section": "社会新闻"}),
+        ("《 江城日报 》（ 2024年06月03日 第 05 版）", {"newspaper": "江城日报", "page": "5"}),
+        ("江城日报 | 2024-06-03 | 第A05版 | 社会", {"newspaper": "江城日报", "page": "5",
+                                               "section": "社会"}),
+        # a web page's clock time and site name beside the date
+        ("2024-06-03 08:15:22  |  江城新闻网", {"newspaper": None}),
+        ("2024年06月03日08:15  江城日报", {"newspaper": "江城日报"}),
+        # a reprint's note on where the story ran
+        ("来源：《江城日报》2024年6月3日第5版", {"newspaper": "江城日报"}),
+        ("原载《江城日报》2024年6月3日", {"newspaper": "江城日报"}),
+    ],
+)
+@pytest.mark.parametrize("where", ["above", "below"])
+def test_paper_date_and_page_lines(line: str, facts: dict[str, str | None], where: str) -> None:
+    page = [line, "", *ARTICLE] if where == "above" else [*ARTICLE, line, ""]
+    article = run(page)[0]
+    md = article.metadata
+    assert md.date == "2024-06-03"
+    for key, value in facts.items():
+        assert getattr(md, key) == value, (key, md)
+    out = texts([article])
+    assert "2024" not in out and "江城" not in out, out
+    assert md.title == "河畔新村的夜市重新开张"
+
+
+def test_a_lone_word_ending_in_wang_is_not_a_site_name() -> None:
+    page = ["河畔夜市重开", "", *PDF_COLUMN, "", "物联网", *_wrap(
+        "摊主们说，夜市今年装上了物联网电表，每个摊位用多少电一目了然。", 16), ""]
+    assert "物联网" in [b.text for b in run(page)[0].blocks]

@@ -139,9 +139,12 @@ def _match_pieces(text: str) -> tuple[str, dict[str, str]] | None:
             longest_word = max(longest_word, len(found.group()))
             for key, value in _facts(found.groupdict()).items():
                 facts.setdefault(key, value)
-    # Single-character words (大 中 小) only count as chrome beside longer chrome.
-    if not used or longest_word < 2:
+    # Single-character words (大 中 小) only count as chrome beside longer chrome; a word
+    # ending in 网 alone may be a heading ("物联网"): a site's name only beside a date.
+    if not used or longest_word < 2 or set(used) == {"masthead.site"}:
         return None
+    if set(used) == {"masthead.newspaper"} and text.rstrip().endswith((":", "：")):
+        return None  # "《某某晚报》：" introduces what the paper says: a kicker
     return "+".join(dict.fromkeys(used)), facts
 
 
