@@ -422,3 +422,42 @@ def test_a_lone_word_ending_in_wang_is_not_a_site_name() -> None:
     page = ["河畔夜市重开", "", *PDF_COLUMN, "", "物联网", *_wrap(
         "摊主们说，夜市今年装上了物联网电表，每个摊位用多少电一目了然。", 16), ""]
     assert "物联网" in [b.text for b in run(page)[0].blocks]
+
+
+@pytest.mark.parametrize(
+    ("line", "authors", "people"),
+    [
+        ("（编辑 林小云）", (), {("editor", "林小云")}),
+        ("责任编辑 林小云", (), {("editor", "林小云")}),
+        ("文/方小东 图/罗一鸣", ("方小东",), {("photographer", "罗一鸣")}),
+        ("文 | 方小东  图 | 罗一鸣", ("方小东",), {("photographer", "罗一鸣")}),
+        ("记者：方小东 摄影：罗一鸣", ("方小东",), {("photographer", "罗一鸣")}),
+        ("（文/本报记者 方小东 图/本报记者 罗一鸣）", ("方小东",), {("photographer", "罗一鸣")}),
+        ("作者：方小东（江城大学教授）", ("方小东",), set()),
+    ],
+)
+@pytest.mark.parametrize("where", ["under the headline", "after the story", "glued"])
+def test_credit_line_forms(line: str, authors: tuple[str, ...], people: set[tuple[str, str]],
+                           where: str) -> None:
+    if where == "under the headline":
+        page = [ARTICLE[0], line, *ARTICLE[1:]]
+    elif where == "after the story":
+        page = [*ARTICLE, line, ""]
+    else:  # glued to the last paragraph: only the bracketed forms
+        if not line.startswith("（"):
+            return
+        page = [*ARTICLE[:-2], ARTICLE[-2] + line, ""]
+    article = run(page)[0]
+    md = article.metadata
+    assert md.authors == authors
+    assert {(c.role, c.name) for c in md.credits} == people
+    out = texts([article])
+    assert "方小东" not in out and "林小云" not in out and "罗一鸣" not in out, out
+    assert "摊主们说" in out and "烟火气" in out
+    if "教授" in line:
+        assert md.author_affiliation == "江城大学教授"
+
+
+def test_an_editor_label_and_a_word_with_a_space_between_is_not_a_credit() -> None:
+    page = [*ARTICLE, "审核 严格", *_wrap("摊位报名时，街道对每一份材料都会认真核对。", 16), ""]
+    assert "审核 严格" in texts(run(page))

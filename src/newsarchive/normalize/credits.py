@@ -340,6 +340,48 @@ def _unwrap(text: str) -> tuple[int, int, str | None] | None:
     return lead + 1, body_end - 1, code
 
 
+def _spaced_editor(text: str, original: str, labels: tuple[str, ...]) -> Found | None:
+    """ "编辑 张三": an editor label followed by a space, not a colon, then names only."""
+    found = re.match(rf"(?P<label>{'|'.join(map(re.escape, labels))})\s+(?=\S)", text)
+    if not found:
+        return None
+    cut = found.end("label")
+    text = text[:cut] + "：" + text[found.end():]
+    original = original[:cut] + "：" + original[found.end():]
+    return match_editors(text, original)
+
+
+# A photographer's part after the byline on one line: "文/张三 图/李四", "记者：张三 摄影：李四".
+_PHOTO_PART = re.compile(r"\s+(?=(?:摄影|摄|图片|图)\s*[/:：|｜])")
+
+
+def match_byline_and_photo(text: str, original: str) -> Found | None:
+    for found in _PHOTO_PART.finditer(text):
+        byline = match_byline(text[: found.start()], original[: found.start()])
+        photo = match_photo(text[found.end() :], original[found.end() :])
+        if byline and photo:
+            byline.rule = "credit.byline+photographer"
+            byline.credits += [Credit(c.name, "photographer", c.label) for c in photo.credits]
+            return byline
+    return None
+
+
+# Who the author is, in brackets after the byline: "作者：张三（某某大学教授）".
+_AFFILIATION = re.compile(r"\s*[(（](?P<inner>[^()（）]{2,30})[)）]$")
+
+
+def match_byline_with_affiliation(text: str, original: str) -> Found | None:
+    found = _AFFILIATION.search(text)
+    if not found or found.start() == 0 or name_spans(found.group("inner")):
+        return None
+    byline = match_byline(text[: found.start()], original[: found.start()])
+    if byline is None or has_sentence_punct(text[: found.start()]):
+        return None
+    byline.rule = "credit.byline+affiliation"
+    byline.affiliation = original[found.start("inner") : found.end("inner")].strip()
+    return byline
+
+
 def match_line(text: str, original: str) -> Found | None:
     """A whole line that is a credit (bare or in brackets), else None."""
     unwrapped = _unwrap(text)
@@ -348,16 +390,22 @@ def match_line(text: str, original: str) -> Found | None:
         inner, inner_original = text[start:end], original[start:end]
         found = (
             match_editors(inner.strip(), inner_original.strip())
+            or _spaced_editor(inner.strip(), inner_original.strip(), editor_labels())
             or match_dateline_byline(inner.strip(), inner_original.strip())
             or match_byline(inner, inner_original)
+            or match_byline_and_photo(inner.strip(), inner_original.strip())
         )
         if found:
             found.date = code
         return found
+    spaced = tuple(_rules()["spaced_editor_labels"])  # type: ignore[arg-type]
     return (
         match_editors(text, original)
+        or _spaced_editor(text, original, spaced)
         or match_photographer_line(text, original)
         or (None if has_sentence_punct(text) else match_byline(text, original))
+        or match_byline_and_photo(text, original)
+        or match_byline_with_affiliation(text, original)
         or match_photo(text, original)
     )
 
@@ -369,13 +417,17 @@ def _tail(inner: str, inner_original: str, run_end: bool) -> Found | None:
     if inner.startswith(("作者系", "作者为", "作者单位")):
         value = re.sub(r"^作者(?:系|为|单位)[:：]?", "", inner_original).strip()
         return Found("credit.affiliation", affiliation=value)
-    if editors := match_editors(inner.strip(), inner_original.strip()):
+    if editors := match_editors(inner.strip(), inner_original.strip()) or _spaced_editor(
+        inner.strip(), inner_original.strip(), editor_labels()
+    ):
         editors.rule = "credit.trailing-editor"
         return editors
     if byline := match_dateline_byline(inner.strip(), inner_original.strip()):
         byline.rule = "credit.trailing-dateline-byline"
         return byline
-    if byline := match_byline(inner, inner_original):
+    if byline := match_byline(inner, inner_original) or match_byline_and_photo(
+        inner.strip(), inner_original.strip()
+    ):
         byline.rule = "credit.trailing-byline"
         return byline
     # A bare name closes the story ("……举行。（张三）") only where the body run ends.
