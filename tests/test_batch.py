@@ -591,3 +591,80 @@ def test_collections_between_inputs_do_not_rescan_what_stays(tmp_path):
     assert found["frozen"] > 10_000, found  # the glyphs and the caches filled on first use
     assert max(found["sizes"]) <= 5_000, found  # a few hundred new cache entries at most
 
+
+# --------------------------------------------------------------------------- one run per state
+
+_HOLD = """
+import sys
+from pathlib import Path
+from newsarchive.batch.state import state_lock
+
+shard = tuple(map(int, sys.argv[2].split("/"))) if len(sys.argv) > 2 else None
+with state_lock(Path(sys.argv[1]), shard):
+    print("locked", flush=True)
+    sys.stdin.read()  # until the test closes it
+"""
+
+
+def _holder(out: Path, *shard: str) -> subprocess.Popen[str]:
+    """Another process converting into ``out`` (it holds the state lock, as convert does)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(out), *shard], stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(SEEDS.parent / "src")},
+    )
+    assert proc.stdout is not None and proc.stdout.readline() == "locked\n"
+    return proc
+
+
+def _release(proc: subprocess.Popen[str]) -> None:
+    assert proc.stdin is not None
+    proc.stdin.close()
+    assert proc.wait(30) == 0
+
+
+def test_a_second_convert_into_the_same_folder_is_refused(tmp_path, capsys, monkeypatch):
+    src, out = corpus(tmp_path / "in", 2), tmp_path / "out"
+    holder = _holder(out)
+    try:
+        code, _, err = cli(["convert", str(src), "-r", "-o", str(out), "--to", "tei",
+                            "--report", str(tmp_path / "r.jsonl")], capsys, monkeypatch)
+    finally:
+        _release(holder)
+    assert code == 2
+    assert err.strip() == (f"newsarchive: {out}: another convert (pid {holder.pid}) is "
+                           "converting into this folder; wait for it to end or choose another -o")
+    assert not (tmp_path / "r.jsonl").exists()  # refused before anything was opened
+    assert [p.name for p in out.iterdir()] == []  # the holder took its lock file with it
+    code, _, err = cli(["convert", str(src), "-r", "-o", str(out), "--to", "tei"], capsys,
+                       monkeypatch)
+    assert code == 0, err
+    assert sorted(p.name for p in out.rglob("*.tei.xml")) == sorted(
+        f.stem + ".tei.xml" for f in SEED_FILES[:2])
+    assert not list(out.glob("*.lock"))
+
+
+def test_shards_lock_their_own_state_and_run_side_by_side(tmp_path, capsys, monkeypatch):
+    src, out = corpus(tmp_path / "in", 4), tmp_path / "out"
+    holder = _holder(out, "1/2")  # shard 1 of the job is running
+    try:
+        code, _, err = cli(["convert", str(src), "-r", "-o", str(out), "--to", "tei",
+                            "--shard", "2/2"], capsys, monkeypatch)
+        assert code == 0, err
+        assert (out / ".newsarchive-state.shard-2-of-2.jsonl").is_file()
+        code, _, err = cli(["convert", str(src), "-r", "-o", str(out), "--to", "tei",
+                            "--shard", "1/2"], capsys, monkeypatch)
+        assert code == 2
+        assert f"another convert of shard 1/2 (pid {holder.pid})" in err
+    finally:
+        _release(holder)
+
+
+def test_the_lock_file_of_a_killed_run_does_not_block(tmp_path, capsys, monkeypatch):
+    src, out = corpus(tmp_path / "in", 1), tmp_path / "out"
+    out.mkdir()
+    dead = subprocess.run(["sh", "-c", "echo $$"], capture_output=True, text=True).stdout
+    (out / ".newsarchive-state.lock").write_text(dead)  # its flock went with its process
+    code, _, err = cli(["convert", str(src), "-r", "-o", str(out), "--to", "tei"], capsys,
+                       monkeypatch)
+    assert code == 0, err
+    assert not (out / ".newsarchive-state.lock").exists()

@@ -15,6 +15,8 @@ from newsarchive.config import Settings
 from newsarchive.errors import InputError, NewsarchiveError, UsageError
 
 if TYPE_CHECKING:
+    from newsarchive.batch.inputs import Input
+    from newsarchive.batch.run import BatchSettings
     from newsarchive.batch.task import Result
 
 # An -o name with one of these suffixes is one edition file; the format comes from it.
@@ -158,17 +160,9 @@ def convert_paths(paths: list[str], settings: Settings, job: ConvertJob) -> int:
             print(note, file=sys.stderr)
         return convert_single(paths[0], target, fmt, settings, job.quiet)
     # The batch machinery (pool, progress bar, state) is imported only for a batch.
-    from newsarchive.batch.display import Display
-    from newsarchive.batch.inputs import (
-        Input,
-        collect_inputs,
-        parse_shard,
-        refuse_input_as_output,
-        shard_inputs,
-    )
-    from newsarchive.batch.run import BatchSettings, run_batch
-    from newsarchive.batch.signals import stop_on_signals
-    from newsarchive.batch.state import drop_editions
+    from newsarchive.batch.inputs import collect_inputs, parse_shard, shard_inputs
+    from newsarchive.batch.run import BatchSettings
+    from newsarchive.batch.state import drop_editions, state_lock
 
     options, output = settings.options, Path(job.output or "output")
     shard_spec = parse_shard(job.shard) if job.shard else None
@@ -199,6 +193,21 @@ def convert_paths(paths: list[str], settings: Settings, job: ConvertJob) -> int:
         fail_fast=job.fail_fast,
         shard=shard_spec,
     )
+    # Held from before the report is opened (a second command must not truncate it) to
+    # the end: the state, the editions, --deposit and --review of this run are its own.
+    with state_lock(output, shard_spec):
+        return _run(inputs, universe, batch, notes, settings, job)
+
+
+def _run(inputs: list[Input], universe: list[Input], batch: BatchSettings, notes: list[str],
+         settings: Settings, job: ConvertJob) -> int:
+    """The batch, with its report file, display, --deposit, --review and --json."""
+    from newsarchive.batch.display import Display
+    from newsarchive.batch.inputs import refuse_input_as_output
+    from newsarchive.batch.run import run_batch
+    from newsarchive.batch.signals import stop_on_signals
+
+    options, output = settings.options, batch.out_dir
     report_file = None
     if job.report is not None:
         refuse_input_as_output("--report", job.report, inputs)

@@ -6,11 +6,12 @@ import contextlib
 import json
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from newsarchive.batch.inputs import STDIN, Input
 from newsarchive.batch.task import Previous, Result
-from newsarchive.errors import NewsarchiveError
+from newsarchive.errors import NewsarchiveError, UsageError
 from newsarchive.fsio import atomic_write_bytes, is_stale_temp
 
 STATE_PREFIX = ".newsarchive-state"
@@ -29,10 +30,7 @@ class StateStore:
 
     def __init__(self, out_dir: Path, shard: tuple[int, int] | None = None) -> None:
         self.out_dir = out_dir
-        name = (
-            STATE_NAME if shard is None else f"{STATE_PREFIX}.shard-{shard[0]}-of-{shard[1]}.jsonl"
-        )
-        self.path = out_dir / name
+        self.path = out_dir / (_state_stem(shard) + ".jsonl")
         self.previous: dict[str, Previous] = {}
         self.times: dict[str, float] = {}  # key -> when its record was written
         self._fd: int | None = None
@@ -124,6 +122,89 @@ class StateStore:
         if lines > len(latest):
             with contextlib.suppress(NewsarchiveError):
                 atomic_write_bytes(self.path, b"".join(latest.values()))
+
+
+def _state_stem(shard: tuple[int, int] | None) -> str:
+    return STATE_PREFIX if shard is None else f"{STATE_PREFIX}.shard-{shard[0]}-of-{shard[1]}"
+
+
+@contextlib.contextmanager
+def state_lock(out_dir: Path, shard: tuple[int, int] | None = None) -> Iterator[None]:
+    """Hold ``.newsarchive-state.lock`` (``….shard-i-of-n.lock`` for a shard) in
+    ``out_dir`` for a whole run, or refuse with a :class:`UsageError` naming the folder and
+    the process holding it: two different commands converting into one folder at once
+    would each decide against a state file the other is changing (who owns which edition
+    name, what is unchanged). One lock per state file: the shards of one job run at once,
+    each with its own.
+
+    ``flock`` on a file of our own, holding the holder's pid (for the message). The kernel
+    lets go of it when the process ends, however it ends, so a killed run leaves no stale
+    lock, only the file, which the next run takes. The file is removed at the end while
+    still locked; a run that locked a file since removed (it opened it just before) sees
+    that the name no longer leads to its file and starts again. A folder the lock file
+    cannot be made in, or a file system without locks, runs unlocked, as before."""
+    path = out_dir / (_state_stem(shard) + ".lock")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        yield  # cannot write there: every edition would fail and say why
+        return
+    fd = _locked(path, out_dir, shard)
+    try:
+        yield
+    finally:
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                path.unlink()  # while still locked: nobody else holds it
+            os.close(fd)  # and the lock with it
+
+
+def _locked(path: Path, out_dir: Path, shard: tuple[int, int] | None) -> int | None:
+    """The locked descriptor of ``path``, or None to run unlocked; raises when held."""
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        except OSError:
+            return None
+        if not _lock(fd):
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+            os.close(fd)
+            who = f"pid {holder}" if holder.isdigit() else "pid unknown"
+            what = f" of shard {shard[0]}/{shard[1]}" if shard else ""
+            raise UsageError(
+                f"{out_dir}: another convert{what} ({who}) is converting into this folder; "
+                "wait for it to end or choose another -o"
+            )
+        if _same_file(fd, path):
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            return fd
+        os.close(fd)  # locked a file the run before us has just removed: again
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        mine, named = os.fstat(fd), os.stat(path)
+    except OSError:
+        return False
+    return (mine.st_dev, mine.st_ino) == (named.st_dev, named.st_ino)
+
+
+def _lock(fd: int) -> bool:
+    """False when another process holds the lock; True when this one has it now, or when
+    the file system cannot lock at all (an NFS mount without lockd)."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def drop_editions(inputs: list[Input], out_dir: Path) -> tuple[list[Input], list[str]]:
