@@ -151,6 +151,91 @@ def test_char_spans_undo() -> None:
         assert undo_spans(after, [s[:3] for s in spans]) == before
 
 
+def _edit_log_element_by_element(article: Article) -> bytes:
+    """The edit log built with one lxml call per element and attribute (how the writer
+    built it before it wrote the log as text and parsed it once): the reference."""
+    from newsarchive.writers import tei
+
+    tree = tei.build_tei(article, Options(), when=DAY)
+    blocks = tei.emitted_blocks(article)
+    body = tree.find(f"{{{TEI_NS}}}text")
+    ids = [el.get(XML_ID) for el in body.iter() if el.get(XML_ID)]
+    texts = {i: el.text for el in body.iter() if (i := el.get(XML_ID)) and len(el) == 0}
+    ids = [i for i in ids if i in texts]
+    titles = {h.get("type"): h.get(XML_ID) for h in body.iterfind(".//t:div/t:head", NS)
+              if h.get("type") in ("main", "sub")}
+    block_ids = [i for i in ids if i not in titles.values()]
+    texts = {i: tei.clean_text(b.text) for i, b in zip(block_ids, blocks, strict=True)}
+    for kind, value in (("main", article.metadata.title), ("sub", article.metadata.subtitle)):
+        if kind in titles and value:
+            texts[titles[kind]] = tei.clean_text(value)
+    root = etree.Element(f"{{{TEI_NS}}}TEI", nsmap={None: TEI_NS})
+    changes = tei._sub(tei._sub(root, "standOff"), "listChange", type="normalisation",
+                       lang="en")
+    plan = tei._plan(article.provenance, blocks, block_ids, texts)
+    for number, (edit, (target, spans)) in enumerate(zip(article.provenance, plan,
+                                                         strict=True), 1):
+        change = tei._sub(changes, "change", type=edit.action, subtype=edit.step)
+        change.set(XML_ID, f"e{number}")
+        change.set("n", tei.clean_text(edit.rule))
+        where = tei.lines_uri(article.metadata.source_file, (edit.line,)) if edit.line else None
+        if where:
+            change.set("source", where)
+        if edit.doubtful:
+            change.set("cert", "low")
+        parts = []
+        if spans:
+            change.set("target", " ".join(f"#string-range({target},{o},{n})"
+                                          for o, n, _, _ in spans))
+            for _, _, orig, reg in spans:
+                choice = tei._sub(change, "choice")
+                tei._sub(choice, "orig", orig)
+                tei._sub(choice, "reg", reg)
+                parts.append(choice)
+        else:
+            if target:
+                change.set("target", f"#{target}")
+            if edit.text:
+                parts.append(tei._sub(change, "seg", edit.text, type="text"))
+            if edit.result:
+                parts.append(tei._sub(change, "seg", edit.result, type="result"))
+        for part in parts[:-1]:
+            part.tail = " "
+    return etree.tostring(root[0], pretty_print=True)
+
+
+# What XML escapes or refuses, in element text and in attribute values (a tab or line break
+# in an attribute must stay a character reference), and texts that are nothing once the
+# characters XML forbids are gone.
+AWKWARD = ["a&b", "<p>", "x > y", 'say "hi"', "tab\there", "cr\rlf\r\n", "line\nbreak",
+           "\x00\x01", "\ufffe", "]]>", "&amp;", "\ud800", "中&文\r"]
+
+
+def test_edit_log_as_text_equals_the_tree_built_element_by_element(seeds) -> None:
+    from newsarchive.writers import tei
+
+    cases = [a for _, a, _ in _all(seeds)]
+    base = cases[0]
+    para = next(b for b in base.blocks if b.kind == "paragraph")
+    awkward = [
+        Edit("chrome", rule, "remove", text, result, line, doubtful)
+        for i, text in enumerate(AWKWARD)
+        for rule, result, line, doubtful in (
+            (text, "", i + 1, False), ("r", text, None, True), (text, text + "!", 0, False))
+    ]
+    # a character edit whose stretches are an insertion and a deletion (empty orig, reg)
+    spans = Edit("punctuation", "p", "replace", "&&" + para.text[:5] + para.text[6:], para.text,
+                 para.source_lines[0])
+    cases.append(dataclasses.replace(base, provenance=(*awkward, *base.provenance, spans)))
+    for article in cases:
+        tree = tei.build_tei(article, Options(), when=DAY)
+        written = etree.tostring(tree.find(f"{{{TEI_NS}}}standOff"), pretty_print=True)
+        assert written == _edit_log_element_by_element(article)
+    data = write_tei(cases[-1], Options(), when=DAY)
+    assert b"<orig></orig>" in data and b"&#9;" in data and b"&#13;" in data
+    assert validate.validate_tei(data) == []
+
+
 def test_malformed_edit_log_is_input_error(seeds) -> None:
     (_, data), = seeds["000"]
     text = data.decode()

@@ -42,6 +42,8 @@ import difflib
 import functools
 import re
 from collections import Counter
+from itertools import compress
+from operator import ne
 from urllib.parse import quote, unquote
 
 from lxml import etree
@@ -64,6 +66,7 @@ TOOL_ID = "newsarchive"  # xml:id of appInfo/application, the target of change/@
 # Characters XML 1.0 forbids (C0 controls except tab/LF/CR, surrogates, U+FFFE/FFFF).
 _XML_FORBIDDEN = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
+_NOT_HAN = re.compile("[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]+")
 # teidata.temporal.w3c forms we emit in @when; anything else stays as element text only.
 _W3C_DATE = re.compile(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?")  # ASCII: what XSD accepts
 # application/@version must match TEI's teidata.versionNumber; "0.1.0+dev" -> "0.1.0".
@@ -131,7 +134,9 @@ def _real_date(value: str) -> bool:
 
 
 def han_count(text: str) -> int:
-    return len(_HAN.findall(text))
+    # what is left once the runs of other characters are gone: one string, not a list of
+    # one string per Han character
+    return len(_NOT_HAN.sub("", text))
 
 
 def step_element(step: str) -> str | None:
@@ -582,9 +587,10 @@ def char_spans(before: str, after: str) -> list[tuple[int, int, str, str]] | Non
     spans: list[tuple[int, int, str, str]] = []
     if len(before) == len(after):
         # Runs of differing positions. Chunks that are equal (most of them: an edit changes a
-        # few characters of a paragraph) are compared as strings, in C; only the others are
-        # walked character by character.
-        start = None
+        # few characters of a paragraph) are compared as strings, in C; in the others the
+        # differing positions are found in C too (map/compress), and only they are walked.
+        start: int | None = None
+        last = -1  # the last differing position of the open run
         n = len(after)
         for c in range(0, n, _CHUNK):
             if before[c : c + _CHUNK] == after[c : c + _CHUNK]:
@@ -592,13 +598,19 @@ def char_spans(before: str, after: str) -> list[tuple[int, int, str, str]] | Non
                     spans.append((start, c - start, before[start:c], after[start:c]))
                     start = None
                 continue
-            for i in range(c, min(c + _CHUNK, n)):
-                if before[i] != after[i]:
-                    if start is None:
-                        start = i
-                elif start is not None:
-                    spans.append((start, i - start, before[start:i], after[start:i]))
-                    start = None
+            end = min(c + _CHUNK, n)
+            for i in compress(range(c, end), map(ne, before[c:end], after[c:end])):
+                if start is not None and i == last + 1:
+                    last = i
+                    continue
+                if start is not None:
+                    spans.append((start, last + 1 - start, before[start : last + 1],
+                                  after[start : last + 1]))
+                start = last = i
+            if start is not None and last + 1 < end:  # the run ended inside the chunk
+                spans.append((start, last + 1 - start, before[start : last + 1],
+                              after[start : last + 1]))
+                start = None
         if start is not None:
             spans.append((start, n - start, before[start:], after[start:]))
         return spans
@@ -660,6 +672,42 @@ def _plan(
     return plan[::-1]
 
 
+# Each edit's change as XML text, the whole edit log parsed once: one lxml parse of a
+# string instead of ~650 SubElement/set calls per article (the tree, and so the
+# serialisation, is the same as building it element by element).
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_ATTR_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\r": "&#13;", "\n": "&#10;",
+     "\t": "&#9;"}
+)
+_NEEDS_ESCAPE = re.compile('[&<>"\r\n\t]')
+
+
+def _text(value: str) -> str:
+    """``value`` cleaned (:func:`clean_text`) and escaped as element content."""
+    value = clean_text(value)
+    return value.translate(_TEXT_ESCAPES) if _NEEDS_ESCAPE.search(value) else value
+
+
+def _escaped(value: str) -> str:
+    return value.translate(_TEXT_ESCAPES)
+
+
+def _attr(value: str) -> str:
+    """``value`` cleaned and escaped as a double-quoted attribute value (a tab or line
+    break as a character reference, or the parser would normalise it to a space)."""
+    value = clean_text(value)
+    return value.translate(_ATTR_ESCAPES) if _NEEDS_ESCAPE.search(value) else value
+
+
+# orig, reg and seg always get text (lxml writes "" as <orig></orig>, the parse of the
+# string leaves no text at all: <orig/>): the ones left empty get their "" back
+_EMPTY_TEXT = etree.XPath(
+    ".//t:orig[not(node())] | .//t:reg[not(node())] | .//t:seg[not(node())]",
+    namespaces={"t": TEI_NS},
+)
+
+
 def _stand_off(root: etree._Element, article: Article, blocks: list[Block], ids: list[str],
                heads: dict[str, str]) -> None:
     if not article.provenance:
@@ -670,38 +718,47 @@ def _stand_off(root: etree._Element, article: Article, blocks: list[Block], ids:
         texts[heads["title"]] = clean_text(md.title)
     if "subtitle" in heads and md.subtitle:
         texts[heads["subtitle"]] = clean_text(md.subtitle)
-    changes = _sub(_sub(root, "standOff"), "listChange", type="normalisation", lang="en")
     plan = _plan(article.provenance, blocks, ids, texts)
+    out = [f'<standOff xmlns="{TEI_NS}"><listChange type="normalisation" xml:lang="en">']
+    add = out.append
+    empty = False  # some orig, reg or seg of no characters
     for number, (edit, (target, spans)) in enumerate(zip(article.provenance, plan, strict=True), 1):
-        change = _sub(changes, "change", type=_token(edit.action), subtype=_token(edit.step))
-        change.set(XML_ID, f"e{number}")
-        change.set("n", clean_text(edit.rule))
-        if edit.line is not None:
-            where = lines_uri(md.source_file, (edit.line,))
-            if where:
-                change.set("source", where)
+        add(f'<change type="{_attr(_token(edit.action))}" subtype="{_attr(_token(edit.step))}"'
+            f' xml:id="e{number}" n="{_attr(edit.rule)}"')
+        if edit.line is not None and edit.line >= 1 and md.source_file:
+            # lines_uri(file, (line,)), without its runs of lines
+            add(f' source="{_quoted(md.source_file)}#line={edit.line - 1},{edit.line}"')
         if edit.doubtful:
-            change.set("cert", "low")
-        parts = []
+            add(' cert="low"')
+        # one line per change: a space between the parts keeps pretty-printing out of it
         if spans:
-            change.set(
-                "target", " ".join(f"#string-range({target},{o},{n})" for o, n, _, _ in spans)
-            )
-            for _, _, orig, reg in spans:
-                choice = _sub(change, "choice")
-                _sub(choice, "orig", orig)
-                _sub(choice, "reg", reg)
-                parts.append(choice)
+            pointers = " ".join(f"#string-range({target},{o},{n})" for o, n, _, _ in spans)
+            add(f' target="{_attr(pointers)}">')
+            # the spans are stretches of two texts already clean (_plan): escape only
+            raw = [(orig, reg) for _, _, orig, reg in spans]
+            escape = _NEEDS_ESCAPE.search(edit.text) or _NEEDS_ESCAPE.search(edit.result)
+            readings = [(_escaped(o), _escaped(r)) for o, r in raw] if escape else raw
+            add(" ".join(f"<choice><orig>{orig}</orig><reg>{reg}</reg></choice>"
+                         for orig, reg in readings))
+            empty = empty or any(not orig or not reg for orig, reg in readings)
         else:
             if target:
-                change.set("target", f"#{target}")
-            if edit.text:
-                parts.append(_sub(change, "seg", edit.text, type="text"))
-            if edit.result:
-                parts.append(_sub(change, "seg", edit.result, type="result"))
-        # one line per change: a space between the parts keeps pretty-printing out of it
-        for part in parts[:-1]:
-            part.tail = " "
+                add(f' target="#{_attr(target)}"')
+            add(">")
+            segs = [(kind, _text(value)) for kind, value in (("text", edit.text),
+                                                             ("result", edit.result)) if value]
+            add(" ".join(f'<seg type="{kind}">{value}</seg>' for kind, value in segs))
+            empty = empty or any(not value for _, value in segs)
+        add("</change>")
+    add("</listChange></standOff>")
+    stand_off = etree.fromstring("".join(out), _FRAGMENT_PARSER)
+    if empty:
+        for el in _EMPTY_TEXT(stand_off):
+            el.text = ""
+    root.append(stand_off)
+
+
+_FRAGMENT_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 
 def _token(value: str) -> str:
