@@ -370,3 +370,18 @@ def test_seed_editions_validate(seed, tei_all):
         assert problems == [], "\n".join(map(str, problems))
         assert tei_all.validate(etree.ElementTree(etree.fromstring(data))), tei_all.error_log
         assert write_tei(read_tei(data, seed.name), Options()) == data
+
+
+def test_depth_limit_at_its_boundary():
+    from newsarchive.readers.tei import MAX_DEPTH, parse_xml
+
+    def nested(depth: int) -> bytes:  # the root and depth - 1 divs, the deepest on line 3
+        return (b'<TEI xmlns="http://www.tei-c.org/ns/1.0">\n' + b"<div>" * (depth - 2)
+                + b"\n<div/>" + b"</div>" * (depth - 2) + b"</TEI>")
+
+    assert parse_xml(nested(MAX_DEPTH), "ok.xml").getroot() is not None
+    with pytest.raises(InputError, match=f"deep.xml: 3:0: elements nested more than {MAX_DEPTH} deep"):
+        parse_xml(nested(MAX_DEPTH + 1), "deep.xml")
+    # comments and processing instructions are not elements: they add no depth
+    flat = nested(MAX_DEPTH).replace(b"<div/>", b"<div><!-- x --><?pi x?></div>")
+    assert parse_xml(flat, "ok.xml").getroot() is not None
