@@ -270,3 +270,158 @@ def test_a_page_of_short_lines_is_checked_in_linear_time() -> None:
         times.append(best_of_3(lambda tree=tree: validate._schematron_problems(tree, "t")))
     assert times[1] < 64 * times[0] + 0.05, times
     assert times[3] < 64 * times[2] + 0.05, times
+
+
+# ---------- the edit log's fast way (validate._set_aside_edit_log) ----------
+
+
+def _whole(data: bytes) -> list[validate.Problem]:
+    """What validate_tei reports without the fast way: both schemas on the whole tree."""
+    tree = validate._parse_source(data, "bad.tei.xml", max(len(data), validate.MAX_BYTES))
+    if isinstance(tree, validate.Problem):
+        return [tree]
+    lines = data.split(b"\n")
+    problems = validate._rng_problems(validate.project_rng(), tree, "bad.tei.xml",
+                                      "newsarchive.rng", lines)
+    problems += validate._schematron_problems(tree, "bad.tei.xml", lines)
+    return sorted(problems, key=lambda p: (p.line, p.col))
+
+
+@pytest.fixture(scope="module")
+def seed_editions(seed_articles) -> list[bytes]:
+    return [write_tei(a, Options(), when=dt.date(2024, 5, 6))
+            for articles in seed_articles.values() for a in articles]
+
+
+def test_the_shapes_were_checked_against_todays_schemas() -> None:
+    assert validate.schema_fingerprints() == validate.SHAPES_CHECKED_AGAINST, (
+        "newsarchive.sch or the definitions of listChange/change/seg/choice/orig/reg in "
+        "newsarchive.rng changed: check the shapes in validate.py against them (each must "
+        "stay a subset of what the schemas allow), then update SHAPES_CHECKED_AGAINST"
+    )
+
+
+def test_the_writers_edit_logs_take_the_fast_way_and_come_back(seed_editions) -> None:
+    for data in seed_editions:
+        tree = validate._parse_source(data, "x")
+        before = etree.tostring(tree)
+        kept = validate._set_aside_edit_log(tree)
+        assert kept and sum(len(items) for _, items in kept) > 10
+        for log, items in kept:
+            log.extend(items)
+        assert etree.tostring(tree) == before
+        assert validate.validate_tree(tree) == [] and etree.tostring(tree) == before
+
+
+# (what, old, new) applied to one change after the first of a seed's edit log: invalid
+# items, each against a different constraint of the RELAX NG, the Schematron or the parser
+INVALID_ITEMS = [
+    ("type not a token", 'type="replace"', 'type="re place"'),
+    ("seg type not allowed", '<seg type="text">', '<seg type="other">'),
+    ("a p in a reading", "<orig>", "<orig><p>x</p>"),
+    ("a choice of one", r"<reg>[^<]*</reg>", ""),
+    ("#id to nothing", 'target="#[a-z]+[0-9]+"', 'target="#nowhere"'),
+    ("string-range to nothing", r"string-range\([a-z]+[0-9]+,", "string-range(nowhere,"),
+    ("undeclared language", ' n="', ' xml:lang="fr" n="'),
+    ("@who to nothing", ' n="', ' who="#nobody" n="'),
+    ("@when not a date", ' n="', ' when="yesterday" n="'),
+    ("unknown attribute", ' n="', ' colour="red" n="'),
+    ("cert not a certainty", r'(source="[^"]*")', r'\1 cert="maybe"'),
+    ("not white space inside a choice", "<orig>", "\u3000<orig>"),
+    ("text between changes", "</change>", "</change>stray"),
+    ("repeated xml:id", r'xml:id="e[0-9]+"', 'xml:id="e1"'),
+    ("xml:id not an NCName", r'xml:id="e[0-9]+"', 'xml:id="1e"'),
+    ("element from another namespace", "<change ", '<change xmlns="urn:x-other" '),
+    ("target not a URI list", 'target="#', 'target=" '),
+]
+# ... and items valid though not of the writer's shapes: valid still
+VALID_ITEMS = [
+    ("declared language on a seg", '<seg type="text">', '<seg type="text" xml:lang="en">'),
+    ("resp", ' n="', ' resp="#newsarchive" n="'),
+    ("a comment", "</change>", "</change><!-- checked -->"),
+    ("cert high", ' n="', ' cert="high" n="'),
+    ("attributes in another order", r'type="(\w+)" subtype="(\w+)"', r'subtype="\2" type="\1"'),
+    ("a reading with a type", "<reg>", '<reg type="x">'),
+]
+
+
+def _item_line(data: str, old: str) -> tuple[int, int]:
+    """Start and end of the first change after the first one whose line ``old`` matches
+    (a change of characters if there is one: choice/orig/reg)."""
+    log = data.index("<listChange")
+    changes = list(re.finditer(r"      <change [^\n]*(?:\n        [^\n]*)*", data[log:]))
+    fit = [m for m in changes[1:] if re.search(old, m[0])]
+    m = next((m for m in fit if "<choice>" in m[0]), fit[0])
+    return log + m.start(), log + m.end()
+
+
+def test_a_repeated_id_in_a_built_tree_is_refused(seed_articles) -> None:
+    """(A parsed tree never has one: the parser refuses it.)"""
+    from newsarchive.writers.tei import XML_ID, build_tei
+
+    article = seed_articles["001"][0]
+    tree = build_tei(article, Options(), when=dt.date(2024, 5, 6))
+    assert validate.validate_tree(tree) == []
+    log = tree.find(".//{http://www.tei-c.org/ns/1.0}listChange")
+    log[3].set(XML_ID, log[2].get(XML_ID))
+    assert validate.validate_tree(tree)
+
+
+@pytest.mark.parametrize("what,old,new", INVALID_ITEMS + VALID_ITEMS,
+                         ids=[w for w, _, _ in INVALID_ITEMS + VALID_ITEMS])
+def test_an_item_of_the_edit_log_is_checked_as_the_whole_tree_is(
+    what: str, old: str, new: str, seed_editions: list[bytes]
+) -> None:
+    data = next(d for d in seed_editions if b"<choice>" in d).decode()
+    start, end = _item_line(data, old)
+    bad = (data[:start] + _sub(data[start:end], old, new) + data[end:]).encode()
+    problems = validate.validate_tei(bad, name="bad.tei.xml")
+    assert problems == _whole(bad)
+    if (what, old, new) in INVALID_ITEMS:
+        assert problems, what
+        validate.check_tei(data.encode(), "ok.tei.xml")
+        with pytest.raises(validate.ValidationError):
+            validate.check_tei(bad, "bad.tei.xml")
+    else:
+        assert problems == [], what
+
+
+@st.composite
+def _log_mutated(draw: st.DrawFn, base: str) -> str:
+    """One to three changes to values, attributes, texts and tags inside the edit log."""
+    at = base.index("<listChange")
+    head, log = base[:at], base[at:]
+    for _ in range(draw(st.integers(1, 3))):
+        kind = draw(st.sampled_from(["value", "drop-attr", "add-attr", "text", "tag"]))
+        if kind in ("value", "drop-attr", "add-attr"):
+            m = draw(st.sampled_from(list(re.finditer(r' ([\w:]+)="([^"]*)"', log))))
+            value = draw(st.sampled_from(["", " ", "#p1", "#e1", "#zz", "e1", "x y", "low",
+                                          "string-range(p1,0,1)", "#string-range(p1,0,1)",
+                                          "zh-Hans", "ja", "中", "a\tb"]))
+            name = draw(st.sampled_from(["type", "subtype", "n", "cert", "target", "source",
+                                         "xml:id", "xml:lang", "who", "when", "resp"]))
+            repl = {"value": f' {m[1]}="{value}"', "drop-attr": "",
+                    "add-attr": f' {name}="{value}"{m[0]}'}[kind]
+            log = log[: m.start()] + repl + log[m.end() :]
+        elif kind == "text":
+            m = draw(st.sampled_from(list(re.finditer(r">([^<>]*)<", log))))
+            value = draw(st.sampled_from(["", " ", "x", "<seg/>", "<p>x</p>", "<!-- c -->",
+                                          "<orig>x</orig>", "&amp;", "\u3000"]))
+            log = log[: m.start(1)] + value + log[m.end(1) :]
+        else:
+            m = draw(st.sampled_from(list(re.finditer(r"<(/?)(seg|choice|orig|reg|change)\b",
+                                                      log))))
+            tag = draw(st.sampled_from(["seg", "choice", "orig", "reg", "change", "p", "note"]))
+            log = log[: m.start(2)] + tag + log[m.end(2) :]
+    return head + log
+
+
+@settings(max_examples=150, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_mutated_edit_log_is_judged_as_the_whole_tree_judges_it(
+    data: st.DataObject, seed_editions: list[bytes]
+) -> None:
+    base = data.draw(st.sampled_from(seed_editions)).decode()
+    bad = data.draw(_log_mutated(base)).encode()
+    assert validate.validate_tei(bad, name="bad.tei.xml") == _whole(bad)
