@@ -461,3 +461,39 @@ def test_credit_line_forms(line: str, authors: tuple[str, ...], people: set[tupl
 def test_an_editor_label_and_a_word_with_a_space_between_is_not_a_credit() -> None:
     page = [*ARTICLE, "审核 严格", *_wrap("摊位报名时，街道对每一份材料都会认真核对。", 16), ""]
     assert "审核 严格" in texts(run(page))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "上一篇：江城启动夜间经济示范街区评选",
+        "【下一篇】：老城区十条背街小巷完成改造",
+        "请输入关键词 搜索",
+        "原文链接：https://news.example.org/2024/0603/1.html",
+        "关键词：夜市 夜间经济",
+        "标签：夜市 社区",
+        "手机看新闻",
+    ],
+)
+def test_web_furniture_after_the_story_goes(line: str) -> None:
+    article = run([*ARTICLE, line, ""])[0]
+    out = texts([article])
+    assert line not in out and "：" not in out, out
+    assert out.endswith("让夜市更有烟火气。"), out
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["责任编辑：林小云 | 纠错", "【我要纠错】责任编辑：林小云", "[责任编辑：林小云] [打印] [关闭]"],
+)
+def test_an_editor_credit_beside_page_controls(line: str) -> None:
+    article = run([*ARTICLE, line, ""])[0]
+    assert [(c.role, c.name) for c in article.metadata.credits] == [("editor", "林小云")]
+    assert "林小云" not in texts([article])
+
+
+def test_a_bracketed_source_and_author_line_after_the_story() -> None:
+    article = run([*ARTICLE, "（本文来源：江城日报 作者：方小东）", ""])[0]
+    assert article.metadata.authors == ("方小东",)
+    assert article.metadata.newspaper == "江城日报"
+    assert "方小东" not in texts([article])

@@ -382,8 +382,21 @@ def match_byline_with_affiliation(text: str, original: str) -> Found | None:
     return byline
 
 
+# A page control beside the editor's credit: "责任编辑：张三 | 纠错", "【我要纠错】责任编辑：张三".
+_CONTROL = "(?:我要纠错|纠错|打印本页|打印|关闭窗口|关闭|收藏|分享)"
+_CONTROL_EDGE = re.compile(
+    rf"^[【\[]{_CONTROL}[】\]]\s*[|｜]?\s*"
+    rf"|\s*[|｜]?\s*(?:[【\[]{_CONTROL}[】\]]|(?<=[|｜ ]){_CONTROL})$"
+)
+
+
 def match_line(text: str, original: str) -> Found | None:
     """A whole line that is a credit (bare or in brackets), else None."""
+    if (control := _CONTROL_EDGE.search(text)) and control.group().strip():
+        start, end = control.span()
+        found = match_line(text[:start] + text[end:], original[:start] + original[end:])
+        if found and found.credits and not found.authors:
+            return found  # only an editor's credit sits beside the page's controls
     unwrapped = _unwrap(text)
     if unwrapped:
         start, end, code = unwrapped

@@ -144,7 +144,9 @@ def _line_re() -> tuple[re.Pattern[str], dict[str, str]]:
     kinds.update({w: "editor" for w in editor_labels()})
     words = sorted(kinds, key=len, reverse=True)
     pattern = re.compile(
-        r"(?:^|(?<=[\s|｜/【\[［]))(?P<label>" + "|".join(map(re.escape, words)) + r")\s*[:：]\s*"
+        r"(?:^|(?<=[\s|｜/【\[［（(]))(?P<label>"
+        + "|".join(map(re.escape, words))
+        + r")\s*[:：]\s*"
     )
     return pattern, kinds
 
