@@ -497,3 +497,21 @@ def test_a_bracketed_source_and_author_line_after_the_story() -> None:
     assert article.metadata.authors == ("方小东",)
     assert article.metadata.newspaper == "江城日报"
     assert "方小东" not in texts([article])
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("河畔新村（Hépàn Xīncūn）的夜市", "河畔新村的夜市"),  # a word's gloss, a space apart
+        ("画糖人（huà tángrén）的摊位", "画糖人的摊位"),
+        ("来自欧洲（Ōuzhōu）的游客", "来自欧洲的游客"),
+        # no tone marks, a Latin name or code: real parentheses
+        ("店主李伟（Li Wei）说", "店主李伟（Li Wei）说"),
+        ("主教练（José Mourinho）说", "主教练（José Mourinho）说"),
+        ("海报用纸（A4）", "海报用纸（A4）"),
+    ],
+)
+def test_pinyin_gloss_of_a_word(text: str, kept: str) -> None:
+    from newsarchive.normalize.pinyin import remove_glosses
+
+    assert remove_glosses(text)[0] == kept

@@ -15,11 +15,19 @@ from newsarchive.normalize._lines import HAN
 STEP = "pinyin"
 
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
+_TONED_CAPITAL = "ĀÁǍÀĒÉĚÈĪÍǏÌŌÓǑÒŪÚǓÙ"
 _LETTERS = f"a-zü{_TONED}"
-# One syllable: letters with at least one toned vowel, or plain letters ending in a tone digit.
-_SYLLABLE = f"(?:[{_LETTERS}]*[{_TONED}][{_LETTERS}]*|[a-zü]+[1-5])"
+# One word: letters with at least one toned vowel, or plain letters ending in a tone digit;
+# a place or person's name is capitalised ("Hépàn", "Ōuzhōu").
+_SYLLABLE = (
+    f"(?:[A-Z{_TONED_CAPITAL}]?[{_LETTERS}]*[{_TONED}][{_LETTERS}]*"
+    f"|[{_TONED_CAPITAL}][{_LETTERS}]*|[a-zü]+[1-5])"
+)
+# A gloss of a word holds one or more such words, a space apart: "（Hépàn Xīncūn）".
 # At a line start too: a hard line wrap can separate a gloss from its character.
-GLOSS = re.compile(f"(?:(?<=[{HAN}]) ?|^)[(（]\\s?({_SYLLABLE})\\s?[)）]")
+GLOSS = re.compile(
+    f"(?:(?<=[{HAN}]) ?|^)[(（]\\s?({_SYLLABLE}(?: {_SYLLABLE}){{0,5}})\\s?[)）]"
+)
 
 
 def remove_glosses(text: str) -> tuple[str, list[str]]:
