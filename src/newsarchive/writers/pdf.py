@@ -1222,6 +1222,15 @@ def _canvas_maker(page_count: Any) -> Any:
     from reportlab.pdfgen.canvas import Canvas
 
     class _Canvas(Canvas):
+        def showPage(self) -> None:
+            super().showPage()
+            # reportlab encodes a page's content (tens of KB of operators) to bytes through
+            # its pdfdoc codec, a charmap lookup per character (~0.1 ms per KB); what we draw
+            # is ASCII (every string is escaped), for which the ASCII bytes are the same.
+            page = self._doc.Pages.pages[-1]
+            if isinstance(page.stream, str) and page.stream.isascii():
+                page.stream = page.stream.encode("ascii")
+
         def save(self) -> None:
             if len(self._code):
                 self.showPage()

@@ -12,7 +12,9 @@ every subset copies unchanged.
 Widths: each subset's font dictionary has a /Widths array of its 256 advances, which
 reportlab's serialiser formats number by number through its generic ``format`` (type checks,
 a codec call each): 0.7 ms per array, ~3 ms per seed article. :class:`TTFont` swaps in a
-:class:`NumberArray` that writes the same bytes in one pass.
+:class:`NumberArray` that writes the same bytes in one pass; the subsets' ToUnicode CMaps
+(ASCII text) are handed to the serialiser as bytes, so it does not encode them through its
+pdfdoc codec, a charmap lookup per character.
 """
 
 from __future__ import annotations
@@ -202,6 +204,13 @@ class TTFont(ttfonts.TTFont):
     def addObjects(self, doc: Any) -> None:
         super().addObjects(doc)
         for font in doc.idToObject["BasicFonts"].dict.values():
+            # The ToUnicode CMap is text that reportlab encodes through its pdfdoc codec, a
+            # charmap lookup per character; it is ASCII, whose bytes are the same.
+            cmap = getattr(font, "ToUnicode", None)
+            stream = doc.idToObject.get(getattr(cmap, "name", None))
+            content = getattr(stream, "content", None)
+            if isinstance(content, str) and content.isascii():
+                stream.content = content.encode("ascii")
             widths = getattr(font, "Widths", None)
             if type(widths) is pdfdoc.PDFArray and all(
                 type(w) in (int, float) for w in widths.sequence
