@@ -515,3 +515,29 @@ def test_pinyin_gloss_of_a_word(text: str, kept: str) -> None:
     from newsarchive.normalize.pinyin import remove_glosses
 
     assert remove_glosses(text)[0] == kept
+
+
+def test_lynx_dump_with_numbered_links_and_a_reference_list() -> None:
+    # lynx -dump (without -nolist): "[12]" before every link, the addresses listed at the end.
+    page = [
+        "   [1]江城新闻网", "", "   [2]首页 | [3]新闻 | [4]本地", "",
+        "   当前位置：[5]首页 > [6]本地新闻 > 正文", "",
+        "                河畔新村的夜市重新开张", "",
+        "   2024-06-03 08:15:22 来源：江城日报 作者：方小东 [7]我要评论", "",
+        *[f"   {line}" for line in ARTICLE[2:]],
+        "   （责任编辑：林小云）", "", "   [8]分享到： [9]微信 [10]微博", "",
+        "References", "",
+        *[f"   {n}. http://news.example.org/{n}.html" for n in range(1, 11)],
+    ]
+    article = run(page)[0]
+    md = article.metadata
+    assert md.title == "河畔新村的夜市重新开张"
+    assert md.authors == ("方小东",) and md.newspaper == "江城日报" and md.date == "2024-06-03"
+    out = texts([article])
+    assert "[" not in out and "评论" not in out and "http" not in out, out
+    assert out.startswith("本报讯 入夏以来") and out.endswith("让夜市更有烟火气。"), out
+
+
+def test_bracketed_numbers_stay_without_a_reference_list() -> None:
+    page = [*ARTICLE[:-2], "据统计，夜市的客流比去年增加了三成[1]，摊位租金全免[2]。", ""]
+    assert "增加了三成[1]，摊位租金全免[2]。" in texts(run(page))

@@ -50,11 +50,37 @@ def clean_line(text: str) -> str:
     return _MULTI_SPACE.sub(" ", text).strip()
 
 
+# lynx -dump (without -nolist) numbers every link "[12]首页" and lists the addresses at the
+# end under "References" ("  12. http://…"); w3m with link numbers does the same.
+_LINK_NUMBER = re.compile(r"\[(\d{1,4})\]")
+_REFERENCES = re.compile(r"^\s*(?:References|Visible links|Hidden links)\s*:?\s*$")
+_REFERENCE = re.compile(r"^\s*(\d{1,4})\.\s+(?:https?|ftp|file|mailto|javascript):\S*\s*$")
+
+
+def _reference_count(blocks: tuple[Block, ...]) -> int:
+    """The highest link number a dump's reference list gives (0: no such list)."""
+    highest, listing = 0, False
+    for block in blocks:
+        if _REFERENCES.match(block.text):
+            listing = True
+        elif listing and (found := _REFERENCE.match(block.text)):
+            highest = max(highest, int(found.group(1)))
+    return highest
+
+
+def _drop_link_numbers(text: str, highest: int) -> str:
+    return _LINK_NUMBER.sub(lambda m: "" if int(m.group(1)) <= highest else m.group(), text)
+
+
 def clean_characters(article: Article) -> Article:
     edits: list[Edit] = []
     blocks: list[Block] = []
+    source = article.blocks
+    if highest := _reference_count(source):
+        source, count = _without_link_numbers(source, highest)
+        edits.append(Edit(STEP, "char.link-number", "remove", f"link numbers on {count} lines"))
     indented = 0
-    for block in article.blocks:
+    for block in source:
         original = block.text
         if not _NEEDS_WORK.search(original):
             blocks.append(Block(block.kind, original, block.source_lines, block.credit))
@@ -80,3 +106,15 @@ def clean_characters(article: Article) -> Article:
     if indented:
         edits.append(Edit(STEP, "space.indent", "remove", f"{indented} indented lines", ""))
     return article.evolve(blocks=blocks, edits=edits)
+
+
+def _without_link_numbers(blocks: tuple[Block, ...], highest: int) -> tuple[tuple[Block, ...], int]:
+    """The lines without lynx's link numbers ("[3]新闻 | [4]本地" -> "新闻 | 本地"), and how
+    many lines had them."""
+    result: list[Block] = []
+    count = 0
+    for block in blocks:
+        text = _drop_link_numbers(block.text, highest) if "[" in block.text else block.text
+        count += text != block.text
+        result.append(Block(block.kind, text, block.source_lines, block.credit))
+    return tuple(result), count

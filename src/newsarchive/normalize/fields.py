@@ -203,7 +203,7 @@ def parse_field_line(text: str) -> FieldLine | None:
         elif kind in ("author", "editor"):
             if not value:
                 continue
-            names = names_in(value)
+            names = names_in(value) or _names_before_controls(value)
             if not names:
                 return None
             (result.authors if kind == "author" else result.editors).extend(
@@ -212,6 +212,19 @@ def parse_field_line(text: str) -> FieldLine | None:
         elif has_sentence_punct(value) or len(value) > 24:
             return None
     return result
+
+
+def _names_before_controls(value: str) -> list[str] | None:
+    """Names followed by the page's controls on the info line: "张三 我要评论 打印"."""
+    from newsarchive.normalize.chrome import match_line
+    from newsarchive.normalize.credits import names_in
+
+    words = value.split()
+    for cut in range(len(words) - 1, 0, -1):
+        names = names_in(" ".join(words[:cut]))
+        if names and match_line(" ".join(words[cut:])):
+            return names
+    return None
 
 
 # ---- the story's newspaper --------------------------------------------------------------
