@@ -541,3 +541,37 @@ def test_lynx_dump_with_numbered_links_and_a_reference_list() -> None:
 def test_bracketed_numbers_stay_without_a_reference_list() -> None:
     page = [*ARTICLE[:-2], "据统计，夜市的客流比去年增加了三成[1]，摊位租金全免[2]。", ""]
     assert "增加了三成[1]，摊位租金全免[2]。" in texts(run(page))
+
+
+BRIEFS = [
+    ("社区图书馆延长开放时间", "本报通讯员 罗一鸣",
+     ["记者从市图书馆获悉，自本月起，全市二十家社区图书馆将开放时间延长至每晚九点。",
+      "图书馆负责人表示，延长开放后将增加志愿者值守，周末还有亲子阅读活动。"]),
+    ("沿江老街变身文创街区", "本报记者 王芳",
+     ["曾经破旧的沿江老街，如今成了年轻人打卡的文创街区，二十多家小店陆续开业。",
+      "据介绍，改造保留了老街的青石板路和骑楼，费用由政府和商户共同承担。"]),
+    ("夏季游泳安全提示发布", "本报记者 陈晓峰",
+     ["市应急管理局昨日发布夏季游泳安全提示，提醒市民不要到野外水域游泳。",
+      "家长要看护好孩子，发现有人落水应立即呼救并拨打报警电话。"]),
+]
+
+
+def test_an_epaper_page_of_short_briefs_each_with_headline_and_byline() -> None:
+    # Each brief has its own headline and byline under it; two sentences each (< 80 Han).
+    page = ["江城日报 2024年06月03日 第05版：社会新闻", ""]
+    for title, byline, paragraphs in BRIEFS:
+        page += [title, byline, "", *(f"　　{p}" for p in paragraphs), "", "\u3000"]
+    page += ["本版编辑：林小云", ""]
+    articles = run(page)
+    assert [a.metadata.title for a in articles] == [t for t, _, _ in BRIEFS]
+    assert [a.metadata.authors for a in articles] == [("罗一鸣",), ("王芳",), ("陈晓峰",)]
+    for article, (_, _, paragraphs) in zip(articles, BRIEFS, strict=True):
+        assert [b.text for b in article.blocks if b.kind == "paragraph"] == paragraphs
+
+
+def test_one_brief_with_a_byline_is_not_split_at_a_subheading() -> None:
+    # A single story: one byline under the headline, a subheading later (no second opening).
+    title, byline, paragraphs = BRIEFS[0]
+    page = [title, byline, "", *paragraphs, "", "周末亲子阅读", "", *BRIEFS[1][2], ""]
+    articles = run(page)
+    assert len(articles) == 1

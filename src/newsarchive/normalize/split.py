@@ -230,12 +230,12 @@ def _boundaries(article: Article) -> list[tuple[int, str]]:
             )
         ).items()
     )
-    minimum = int(_cfg("min_story_han"))
     cuts: list[tuple[int, str]] = []
     last = 0
     for index, (cut, rule) in enumerate(candidates):
         if cut <= last:
             continue
+        minimum = int(_cfg("min_story_han_opened" if rule == "split.dateline" else "min_story_han"))
         following = candidates[index + 1][0] if index + 1 < len(candidates) else len(page.simple)
         if page.body_han(last, cut) < minimum or page.body_han(cut, following) < minimum:
             continue
