@@ -455,6 +455,43 @@ def test_runs_match_python_docx() -> None:
     assert etree.tostring(body._p.r_lst[0]) == etree.tostring(expected._p.r_lst[0])
 
 
+AWKWARD_TEXTS = [
+    "中&文<标签>\"引号\"'单'\u3000",  # what XML escapes
+    "约 583 家企业 COVID-19 www.gov.cn 3.6%",  # numbers and Latin words: runs of their own
+    "A&B <x>y</x> R&D\t2024\n年",
+    "\x00\x01控制字符\ufffe\x0b",  # dropped
+    "\x00",  # nothing left: one empty run
+    " 前导 ",
+]
+
+
+@pytest.mark.parametrize("text", AWKWARD_TEXTS)
+def test_runs_with_markup_characters_and_latin_words_match_python_docx(text: str) -> None:
+    """The paragraphs, written as text and parsed once, are the elements python-docx's
+    add_run makes: one run per stretch, the Latin ones in the Latin Text style."""
+    from newsarchive.writers import docx
+
+    bare = Article(Metadata(), (Block("paragraph", text),))
+    got = Document(io.BytesIO(write_docx(bare, Options()))).paragraphs[0]._p
+    expected = Document().add_paragraph()
+    clean = docx._clean(text)
+    pos = 0
+    stretches: list[tuple[str, bool]] = []
+    for m in docx._LATIN_RUN.finditer(clean):
+        if m.start() > pos:
+            stretches.append((clean[pos : m.start()], False))
+        stretches.append((m.group(), True))
+        pos = m.end()
+    if pos < len(clean) or not clean:
+        stretches.append((clean[pos:], False))
+    for stretch, latin in stretches:
+        run = expected.add_run(stretch)
+        if latin:
+            run._r.get_or_add_rPr().style = docx._style_id(docx.LATIN_STYLE)
+    assert [etree.tostring(r) for r in got.r_lst] == [
+        etree.tostring(r) for r in expected._p.r_lst]
+
+
 def test_template_cache_isolated() -> None:
     """Articles share a prepared template per (fonts, language): no state leaks between them."""
     hans, hant = simplified_article(), traditional_article()

@@ -13,8 +13,10 @@ Output is reproducible: the same Article gives byte-identical bytes (fixed core-
 dates and zip timestamps, see :func:`_timestamp`).
 
 Speed: the article-independent work is done once per (fonts, language) in
-:func:`_template`; each article opens a copy, gets its paragraphs built directly in lxml
-and is zipped once (:func:`_package_bytes`), ~4 ms instead of ~32 ms per article.
+:func:`_template`, and the parts no article changes are kept as their bytes
+(:func:`_freeze_constant_parts`); each article opens a copy, gets its paragraphs written
+as WordprocessingML text and parsed once (:class:`_Body`) and is zipped once
+(:func:`_package_bytes`).
 """
 
 from __future__ import annotations
@@ -35,10 +37,13 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import CONTENT_TYPES_URI, PACKAGE_URI, PackURI
-from docx.opc.part import Part
+from docx.opc.part import Part, XmlPart
+from docx.opc.parts.coreprops import CorePropertiesPart
 from docx.opc.pkgwriter import _ContentTypesItem  # python-docx's own [Content_Types].xml
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.parts.document import DocumentPart
+from docx.parts.hdrftr import HeaderPart
 from docx.shared import Cm, Pt
 from lxml import etree
 
@@ -129,10 +134,12 @@ def write_docx(
     # re-reading the package (zip, XML parse, relationship walk) each time.
     doc = copy.deepcopy(_template_document(east_asian_font, latin_font or east_asian_font, lang))
     _write_header(doc, md)
-    _write_front(doc, md)
-    figure_credits = _write_blocks(doc, article.blocks, script)
-    _write_back(doc, md, figure_credits, script)
-    _write_colophon(doc, article, script)
+    body = _Body()
+    _write_front(body, md)
+    figure_credits = _write_blocks(body, article.blocks, script)
+    _write_back(body, md, figure_credits, script)
+    _write_colophon(body, article, script)
+    body.into(doc)
 
     _set_core_properties(doc, md, options, when)
     _add_custom_properties(doc, md, options)
@@ -151,7 +158,31 @@ def warm_up(language: str = "zh-Hans") -> None:
 def _template_document(east_asian: str, latin: str, lang: str) -> Any:
     """The template package read back as python-docx opens a file: what each article copies.
     Never changed itself."""
-    return Document(io.BytesIO(_template(east_asian, latin, lang)))
+    doc = Document(io.BytesIO(_template(east_asian, latin, lang)))
+    _freeze_constant_parts(doc)
+    return doc
+
+
+# The parts an article writes into; every other XML part (styles, settings, numbering,
+# footer) is the same for every article.
+_LIVE_PARTS = (DocumentPart, HeaderPart, CorePropertiesPart)
+
+
+def _freeze_constant_parts(doc: Any) -> None:
+    """Turn the XML parts no article changes into plain parts holding their serialised
+    bytes (python-docx's own ``Part``): the per-article deep copy then shares those bytes
+    instead of copying their element trees (styles.xml alone is 40 KB), and saving does
+    not serialise them again. The bytes are what python-docx writes for them."""
+    pkg = doc.part.package
+    for part in list(pkg.iter_parts()):
+        for rid, rel in part.rels.items():
+            target = rel.target_part if not rel.is_external else None
+            if (not isinstance(target, XmlPart) or isinstance(target, _LIVE_PARTS)
+                    or len(target.rels)):
+                continue
+            frozen = Part(target.partname, target.content_type, target.blob, target.package)
+            rel._target = frozen
+            part.rels._target_parts_by_rId[rid] = frozen
 
 
 @functools.lru_cache(maxsize=16)
@@ -186,76 +217,94 @@ def _style_id(name: str) -> str:
     return name.replace(" ", "")
 
 
-_W_PPR, _W_PSTYLE, _W_VAL = qn("w:pPr"), qn("w:pStyle"), qn("w:val")
-_W_R, _W_T, _W_TAB, _W_BR = qn("w:r"), qn("w:t"), qn("w:tab"), qn("w:br")
-_XML_SPACE = qn("xml:space")
 _W_SECTPR = qn("w:sectPr")
 _RUN_BREAKS = re.compile(r"(\t|\r|\n)")
 # A number or Latin word ("583", "3.6", "COVID-19", "www.gov.cn"): its own run in a Latin
 # language. With the styles' zh-CN as the Latin-script language, LibreOffice breaks lines
 # between digits ("5" / "83家"); en-US there keeps them whole.
 _LATIN_RUN = re.compile(r"[0-9A-Za-z\u00C0-\u024F]+(?:[-.,/:'_@&+#%][0-9A-Za-z\u00C0-\u024F%]+)*%?")
-_W_RPR, _W_RSTYLE = qn("w:rPr"), qn("w:rStyle")
 LATIN_STYLE, LATIN_LANG = "Latin Text", "en-US"  # a character style (see _setup_styles)
 
 
-def _para(doc: Any, text: str, style: str) -> Any:
-    """Append a ``w:p`` in ``style`` with ``text`` as one run (none if empty); returns it.
+_W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_FRAGMENT_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
-    Built with lxml: python-docx's proxies (``add_paragraph``, ``pPr.style``,
-    ``add_run``) cost several times more per paragraph and produce the same XML.
+
+class _Body:
+    """The article's paragraphs as WordprocessingML text, parsed once (:meth:`into`).
+
+    One lxml parse of a string instead of python-docx proxies (``add_paragraph``,
+    ``add_run``) or an lxml call per element: the same elements, attributes and text, so
+    the same document.xml.
     """
-    p = OxmlElement("w:p")
-    etree.SubElement(etree.SubElement(p, _W_PPR), _W_PSTYLE).set(_W_VAL, _style_id(style))
-    if text:
-        _add_run(p, text)
-    # The body ends with its sectPr. ``body.sectPr`` scans every child (quadratic over a
-    # long article); the last child is reached directly.
-    body = doc.element.body
-    try:
-        last = body[-1]
-    except IndexError:
-        last = None
-    if last is not None and last.tag == _W_SECTPR:
-        last.addprevious(p)
-    else:
-        body.append(p)
-    return p
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+
+    def para(self, text: str, style: str, *more: str) -> None:
+        """A ``w:p`` in ``style`` with ``text`` as its runs (none if empty) and each of
+        ``more`` as further runs of its own."""
+        self.parts.append(f'<w:p><w:pPr><w:pStyle w:val="{_style_id(style)}"/></w:pPr>')
+        if text:
+            self.parts.append(_runs(text))
+        self.parts.extend(map(_runs, more))
+        self.parts.append("</w:p>")
+
+    def into(self, doc: Any) -> None:
+        """Add the paragraphs at the end of the body, before its sectPr."""
+        if not self.parts:
+            return
+        fragment = _parsed(self.parts)
+        body = doc.element.body
+        # The body ends with its sectPr. ``body.sectPr`` scans every child (quadratic over
+        # a long article); the last child is reached directly.
+        at = len(body) - 1 if len(body) and body[-1].tag == _W_SECTPR else len(body)
+        body[at:at] = list(fragment)
 
 
-def _add_run(p: Any, text: str) -> None:
-    """python-docx's ``Paragraph.add_run(text)``, without its character-by-character loop.
+def _parsed(parts: list[str]) -> Any:
+    return etree.fromstring(f'<w:body xmlns:w="{_W_NS}">{"".join(parts)}</w:body>',
+                            _FRAGMENT_PARSER)
 
-    Tabs become ``w:tab``, CR/LF ``w:br``, the rest ``w:t`` (``xml:space="preserve"``
-    when it starts or ends with whitespace); XML-invalid characters are dropped. Numbers
-    and Latin words are runs of their own (``_LATIN_RUN``).
-    """
+
+def _runs(text: str) -> str:
+    """The runs of ``text`` (python-docx's ``Paragraph.add_run(text)``, without its
+    character-by-character loop): tabs become ``w:tab``, CR/LF ``w:br``, the rest ``w:t``
+    (``xml:space="preserve"`` when it starts or ends with whitespace); XML-invalid
+    characters are dropped. Numbers and Latin words are runs of their own
+    (``_LATIN_RUN``), in the Latin character style."""
     text = _clean(text)
+    out: list[str] = []
     pos = 0
     for m in _LATIN_RUN.finditer(text):
         if m.start() > pos:
-            _add_plain_run(p, text[pos : m.start()])
-        rpr = etree.Element(_W_RPR)
-        etree.SubElement(rpr, _W_RSTYLE).set(_W_VAL, _style_id(LATIN_STYLE))
-        _add_plain_run(p, m.group()).insert(0, rpr)  # rPr comes first in a run
+            out.append(_plain_run(text[pos : m.start()]))
+        out.append(_plain_run(m.group(), _LATIN_RPR))
         pos = m.end()
     if pos < len(text) or not text:
-        _add_plain_run(p, text[pos:])
+        out.append(_plain_run(text[pos:]))
+    return "".join(out)
 
 
-def _add_plain_run(p: Any, text: str) -> Any:
-    r = etree.SubElement(p, _W_R)
-    for piece in _RUN_BREAKS.split(text):
+_LATIN_RPR = f'<w:rPr><w:rStyle w:val="{_style_id(LATIN_STYLE)}"/></w:rPr>'
+
+
+def _plain_run(text: str, rpr: str = "") -> str:
+    out = ["<w:r>", rpr]
+    for piece in _RUN_BREAKS.split(text) if _BREAK.search(text) else (text,):
         if piece == "\t":
-            etree.SubElement(r, _W_TAB)
+            out.append("<w:tab/>")
         elif piece in ("\r", "\n"):
-            etree.SubElement(r, _W_BR)
+            out.append("<w:br/>")
         elif piece:
-            t = etree.SubElement(r, _W_T)
-            t.text = piece
-            if len(piece.strip()) < len(piece):
-                t.set(_XML_SPACE, "preserve")
-    return r
+            space = ' xml:space="preserve"' if len(piece.strip()) < len(piece) else ""
+            out.append(f"<w:t{space}>{piece.translate(_TEXT_ESCAPES)}</w:t>")
+    out.append("</w:r>")
+    return "".join(out)
+
+
+_BREAK = re.compile("[\t\r\n]")
 
 
 def _format_date(date: str | None) -> str | None:
@@ -280,17 +329,17 @@ def _dateline(md: Metadata) -> str:
     return "\u3000".join(p for p in parts if p)
 
 
-def _write_front(doc: Any, md: Metadata) -> None:
+def _write_front(body: _Body, md: Metadata) -> None:
     if md.subtitle:
-        _para(doc, md.subtitle, "Subtitle")
+        body.para(md.subtitle, "Subtitle")
     if md.title:
-        _para(doc, md.title, "Title")
+        body.para(md.title, "Title")
     if md.authors:
         # ideographic space: the separator Chinese bylines use between names
-        _para(doc, "\u3000".join(md.authors), "Byline")
+        body.para("\u3000".join(md.authors), "Byline")
     dateline = _dateline(md)
     if dateline:
-        _para(doc, dateline, "Dateline")
+        body.para(dateline, "Dateline")
 
 
 def _photo_credit(credit: str, script: str) -> str:
@@ -301,32 +350,33 @@ def _photo_credit(credit: str, script: str) -> str:
     return f"{mark}/{credit}"
 
 
-def _write_blocks(doc: Any, blocks: Iterable[Block], script: str) -> set[str]:
+def _write_blocks(body: _Body, blocks: Iterable[Block], script: str) -> set[str]:
     """The blocks in order; returns the photographers already credited under figures."""
     credited: set[str] = set()
     for block in blocks:
         if block.kind == "heading":
-            _para(doc, block.text, "Heading 2")
+            body.para(block.text, "Heading 2")
         elif block.kind == "label":
-            _para(doc, block.text, "Label")
+            body.para(block.text, "Label")
         elif block.kind == "figure":
             if not block.text and not block.credit:
                 continue  # no image data and nothing printed: nothing to show
-            p = _para(doc, block.text, "Caption")
             if block.credit:
                 # a separate run in the same Caption paragraph, after the caption
                 sep = "\u3000" if block.text else ""
-                _add_run(p, sep + _photo_credit(block.credit, script))
+                body.para(block.text, "Caption", sep + _photo_credit(block.credit, script))
                 credited.add(block.credit.strip())
+            else:
+                body.para(block.text, "Caption")
         else:  # paragraph, and unsegmented "line" blocks
-            _para(doc, block.text, "Body Text")
+            body.para(block.text, "Body Text")
     return credited
 
 
-def _write_back(doc: Any, md: Metadata, figure_credits: set[str], script: str) -> None:
+def _write_back(body: _Body, md: Metadata, figure_credits: set[str], script: str) -> None:
     """Affiliation and the editor/photo credits, where the paper prints them: at the end."""
     if md.author_affiliation:
-        _para(doc, md.author_affiliation, "Credits")
+        body.para(md.author_affiliation, "Credits")
     groups: dict[str, list[str]] = {}
     for credit in md.credits:
         if credit.role == "author":
@@ -336,16 +386,16 @@ def _write_back(doc: Any, md: Metadata, figure_credits: set[str], script: str) -
         label = credit.label or _LABELS.get(credit.role, {}).get(script, credit.role)
         groups.setdefault(label, []).append(credit.name)
     for label, names in groups.items():
-        _para(doc, f"{label}：{'、'.join(names)}", "Credits")
+        body.para(f"{label}：{'、'.join(names)}", "Credits")
 
 
-def _write_colophon(doc: Any, article: Article, script: str) -> None:
+def _write_colophon(body: _Body, article: Article, script: str) -> None:
     md = article.metadata
 
     def label(key: str) -> str:
         return _LABELS[key][script]
 
-    _para(doc, label("colophon"), "Colophon Heading")
+    body.para(label("colophon"), "Colophon Heading")
     lines: list[str] = []
     if md.source_file:
         lines.append(f"{label('source')}：{md.source_file}")
@@ -369,7 +419,7 @@ def _write_colophon(doc: Any, article: Article, script: str) -> None:
         lines.append(f"{label('licence')}：{md.licence}")
     lines.append(f"{label('tool')}：{TOOL_NAME} {__version__}")
     for line in lines:
-        _para(doc, line, "Colophon")
+        body.para(line, "Colophon")
 
 
 # --------------------------------------------------------------------------- page
@@ -393,7 +443,7 @@ def _setup_page(doc: Any) -> None:
 def _write_header(doc: Any, md: Metadata) -> None:
     header_text = "\u3000".join(p for p in (md.newspaper, _format_date(md.date)) if p)
     if header_text:
-        _add_run(doc.sections[0].header.paragraphs[0]._p, header_text)
+        doc.sections[0].header.paragraphs[0]._p.extend(list(_parsed([_runs(header_text)])))
 
 
 def _add_field(paragraph: Any, instruction: str, placeholder: str) -> None:
