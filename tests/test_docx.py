@@ -492,6 +492,22 @@ def test_runs_with_markup_characters_and_latin_words_match_python_docx(text: str
         etree.tostring(r) for r in expected._p.r_lst]
 
 
+def test_shared_parts_zip_as_zipfile_zips_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parts no article changes are shared with the template and deflated once per
+    process: the package is byte for byte the one zipfile makes deflating every member."""
+    from newsarchive.writers import docx
+
+    articles = [simplified_article(), traditional_article()]
+    fast = [write_docx(a, Options()) for a in articles]
+    plain = docx._package_bytes
+    monkeypatch.setattr(docx, "_package_bytes",
+                        lambda doc, when, compression, shared=None: plain(doc, when, compression))
+    assert [write_docx(a, Options()) for a in articles] == fast
+    for data in fast:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            assert z.testzip() is None and "word/styles.xml" in z.namelist()
+
+
 def test_template_cache_isolated() -> None:
     """Articles share a prepared template per (fonts, language): no state leaks between them."""
     hans, hant = simplified_article(), traditional_article()

@@ -27,6 +27,7 @@ import io
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -131,8 +132,10 @@ def write_docx(
 
     # Every call gets its own deep copy of the template Document, opened once per process:
     # nothing mutable is shared between articles (or threads), and the copy costs half of
-    # re-reading the package (zip, XML parse, relationship walk) each time.
-    doc = copy.deepcopy(_template_document(east_asian_font, latin_font or east_asian_font, lang))
+    # re-reading the package (zip, XML parse, relationship walk) each time. The parts no
+    # article changes are not copied (``shared``, the deep copy's memo).
+    template, shared = _template_document(east_asian_font, latin_font or east_asian_font, lang)
+    doc = copy.deepcopy(template, dict(shared))
     _write_header(doc, md)
     body = _Body()
     _write_front(body, md)
@@ -143,7 +146,7 @@ def write_docx(
 
     _set_core_properties(doc, md, options, when)
     _add_custom_properties(doc, md, options)
-    return _package_bytes(doc, when, zipfile.ZIP_DEFLATED)
+    return _package_bytes(doc, when, zipfile.ZIP_DEFLATED, shared)
 
 
 def warm_up(language: str = "zh-Hans") -> None:
@@ -155,12 +158,14 @@ def warm_up(language: str = "zh-Hans") -> None:
 
 
 @functools.lru_cache(maxsize=16)
-def _template_document(east_asian: str, latin: str, lang: str) -> Any:
-    """The template package read back as python-docx opens a file: what each article copies.
-    Never changed itself."""
+def _template_document(east_asian: str, latin: str, lang: str) -> tuple[Any, dict[int, Any]]:
+    """The template package read back as python-docx opens a file: what each article copies,
+    and the parts no article changes, by id (to share rather than copy). Never changed."""
     doc = Document(io.BytesIO(_template(east_asian, latin, lang)))
     _freeze_constant_parts(doc)
-    return doc
+    shared = {id(part): part for part in doc.part.package.iter_parts()
+              if not isinstance(part, _LIVE_PARTS) and not isinstance(part, XmlPart)}
+    return doc, shared
 
 
 # The parts an article writes into; every other XML part (styles, settings, numbering,
@@ -748,33 +753,65 @@ def _timestamp(md: Metadata, explicit: datetime | None) -> datetime:
     return _FALLBACK_TIME
 
 
-def _package_bytes(doc: Any, when: datetime, compression: int) -> bytes:
+def _package_bytes(
+    doc: Any, when: datetime, compression: int, shared: dict[int, Any] | None = None
+) -> bytes:
     """The package as a zip with fixed member times and attributes, written in one pass.
 
     Members and their order are exactly those of python-docx's ``save`` (its
     ``PackageWriter``: content types, package rels, then each part followed by its rels),
-    but every ZipInfo is ours, so no "now" gets in and nothing needs re-zipping.
+    but every ZipInfo is ours, so no "now" gets in and nothing needs re-zipping. The parts
+    in ``shared`` (the same bytes for every article) are deflated once per process.
     """
     pkg = doc.part.package
     parts = list(pkg.iter_parts())
     for part in parts:
         part.before_marshal()
-    members: list[tuple[str, bytes]] = [
-        (CONTENT_TYPES_URI.membername, _ContentTypesItem.from_parts(parts).blob),
-        (PACKAGE_URI.rels_uri.membername, pkg.rels.xml),
+    members: list[tuple[str, bytes, bool]] = [
+        (CONTENT_TYPES_URI.membername, _ContentTypesItem.from_parts(parts).blob, False),
+        (PACKAGE_URI.rels_uri.membername, pkg.rels.xml, False),
     ]
     for part in parts:
-        members.append((part.partname.membername, part.blob))
+        members.append((part.partname.membername, part.blob, id(part) in (shared or ())))
         if len(part.rels):
-            members.append((part.partname.rels_uri.membername, part.rels.xml))
+            members.append((part.partname.rels_uri.membername, part.rels.xml, False))
 
     stamp = when.astimezone(UTC).timetuple()[:6]
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression) as dst:
-        for name, blob in members:
+        for name, blob, constant in members:
             member = zipfile.ZipInfo(name, date_time=stamp)  # type: ignore[arg-type]
             member.compress_type = compression
             member.create_system = 0
             member.external_attr = 0
-            dst.writestr(member, blob)
+            if constant and compression == zipfile.ZIP_DEFLATED:
+                # what writestr does, with the deflated bytes known: zipfile still writes
+                # the headers, sizes and CRC, so the member's bytes are the same
+                member.file_size = len(blob)
+                with dst.open(member, mode="w") as dest:
+                    dest._compressor = _Deflated(_deflated(blob))  # type: ignore[attr-defined]
+                    dest.write(blob)
+            else:
+                dst.writestr(member, blob)
     return out.getvalue()
+
+
+@functools.lru_cache(maxsize=64)
+def _deflated(blob: bytes) -> bytes:
+    """``blob`` as zipfile deflates it (raw deflate, zlib's default level, one write)."""
+    compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+    return compressor.compress(blob) + compressor.flush()
+
+
+class _Deflated:
+    """A compressor that gives known output (zipfile's write calls compress, then flush)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def compress(self, _data: bytes) -> bytes:
+        out, self.data = self.data, b""
+        return out
+
+    def flush(self) -> bytes:
+        return b""
