@@ -575,3 +575,26 @@ def test_one_brief_with_a_byline_is_not_split_at_a_subheading() -> None:
     page = [title, byline, "", *paragraphs, "", "周末亲子阅读", "", *BRIEFS[1][2], ""]
     articles = run(page)
     assert len(articles) == 1
+
+
+def test_hong_kong_page_section_date_line_photo_credit_and_neighbour_links() -> None:
+    page = [
+        "港聞 | 2024年6月3日 星期一", "", "河畔新村夜市重開", "",
+        "【某報專訊】河畔新村的夜市昨日重新開張，三十多個攤位沿河堤一字排開，不少居民晚飯後便帶孩子來逛。",
+        "", "（圖：讀者提供）", "",
+        "攤主說，生意雖不及從前，但回頭客越來越多，大家都盼着夜市一直開下去。", "",
+        "上一則：港鐵新線下月通車", "下一則：天文台：本周持續炎熱", "",
+    ]
+    article = run(page)[0]
+    md = article.metadata
+    assert md.title == "河畔新村夜市重开"
+    assert md.date == "2024-06-03" and md.section == "港闻"
+    assert ("photo-credit", "读者") in {(c.role, c.name) for c in md.credits}
+    out = texts([article])
+    for chrome in ("港闻", "读者", "上一则", "下一则", "天文台"):
+        assert chrome not in out, chrome
+
+
+def test_a_section_word_alone_stays() -> None:
+    page = [*ARTICLE, "体育", "", *_wrap("夜市旁的篮球场每晚都有居民打球，街道还组织了周末联赛。", 16), ""]
+    assert "体育" in texts(run(page))

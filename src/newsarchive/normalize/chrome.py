@@ -117,6 +117,10 @@ def _match(text: str) -> tuple[str, dict[str, str]] | None:
     return _match_pieces(text)
 
 
+# Pieces that make chrome only beside other chrome: a heading may be "物联网" or "体育".
+_NOT_ALONE = frozenset({"masthead.site", "section.word"})
+
+
 def _match_pieces(text: str) -> tuple[str, dict[str, str]] | None:
     if len(text) > 120:
         return None
@@ -139,9 +143,9 @@ def _match_pieces(text: str) -> tuple[str, dict[str, str]] | None:
             longest_word = max(longest_word, len(found.group()))
             for key, value in _facts(found.groupdict()).items():
                 facts.setdefault(key, value)
-    # Single-character words (大 中 小) only count as chrome beside longer chrome; a word
-    # ending in 网 alone may be a heading ("物联网"): a site's name only beside a date.
-    if not used or longest_word < 2 or set(used) == {"masthead.site"}:
+    # Single-character words (大 中 小) only count as chrome beside longer chrome, and so do
+    # site and section names.
+    if not used or longest_word < 2 or set(used) <= _NOT_ALONE:
         return None
     if set(used) == {"masthead.newspaper"} and text.rstrip().endswith((":", "：")):
         return None  # "《某某晚报》：" introduces what the paper says: a kicker

@@ -407,6 +407,7 @@ def match_line(text: str, original: str) -> Found | None:
             or match_dateline_byline(inner.strip(), inner_original.strip())
             or match_byline(inner, inner_original)
             or match_byline_and_photo(inner.strip(), inner_original.strip())
+            or match_photo(inner.strip(), inner_original.strip())
         )
         if found:
             found.date = code
