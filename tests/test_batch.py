@@ -668,3 +668,44 @@ def test_the_lock_file_of_a_killed_run_does_not_block(tmp_path, capsys, monkeypa
                        monkeypatch)
     assert code == 0, err
     assert not (out / ".newsarchive-state.lock").exists()
+
+
+def test_every_edition_is_flushed_before_any_is_renamed(tmp_path, monkeypatch):
+    """The fsyncs of an input's files are issued side by side, but each file gets its own,
+    and a failure of any one (EIO at writeback) leaves neither a file nor a temporary."""
+    import errno
+    import threading
+
+    from newsarchive import fsio
+    from newsarchive.errors import OutputError
+
+    flushed: dict[int, tuple[str, bool]] = {}  # fd -> (its file, renamed before the flush?)
+    fail: set[str] = set()
+    real_fsync = os.fsync
+    lock = threading.Lock()
+
+    def fsync(fd: int) -> None:
+        name = os.readlink(f"/proc/self/fd/{fd}")
+        with lock:
+            flushed[fd] = (name, not name.endswith(".part"))
+        if any(f"/.{f}." in name for f in fail):  # .NAME.PID-XXXXXXXX.part
+            raise OSError(errno.EIO, "Input/output error")
+        real_fsync(fd)
+
+    monkeypatch.setattr(fsio.os, "fsync", fsync)
+    files = {tmp_path / f"a{ext}": ext.encode() * 1000 for ext in (".tei.xml", ".docx", ".pdf")}
+    fsio.atomic_write_many(files)
+    names = sorted(".".join(Path(n).name.split(".")[1:3])
+                   for n, _ in flushed.values())
+    assert names == ["a.docx", "a.pdf", "a.tei"]  # one flush per file, each its own
+    assert not any(renamed for _, renamed in flushed.values())  # flushed while temporary
+    assert all(p.read_bytes() == data for p, data in files.items())
+
+    flushed.clear()
+    fail.add("b.docx")
+    again = {tmp_path / f"b{ext}": b"x" for ext in (".tei.xml", ".docx", ".pdf")}
+    with pytest.raises(OutputError) as error:
+        fsio.atomic_write_many(again)
+    assert str(error.value) == f"{tmp_path / 'b.docx'}: cannot write: Input/output error"
+    assert len(flushed) == 3  # every call waited for, the others too
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.docx", "a.pdf", "a.tei.xml"]
