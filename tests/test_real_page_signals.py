@@ -598,3 +598,27 @@ def test_hong_kong_page_section_date_line_photo_credit_and_neighbour_links() -> 
 def test_a_section_word_alone_stays() -> None:
     page = [*ARTICLE, "体育", "", *_wrap("夜市旁的篮球场每晚都有居民打球，街道还组织了周末联赛。", 16), ""]
     assert "体育" in texts(run(page))
+
+
+def test_pdf_story_opening_with_three_narrow_unpunctuated_lines() -> None:
+    # Beside a picture the first lines are set narrower, and none of them happens to hold
+    # punctuation; the wider line under them goes on with the sentence.
+    narrow = ["河畔新村的夜市由街道办事", "处和沿河商户联合举办的管", "理委员会统一负责运营和管"]
+    page = ["B3 港闻", "", "河畔夜市重开", "", *narrow,
+            "理，昨日正式重新开张，三十多个摊位沿着河堤一字排开。", *PDF_COLUMN, "",
+            "江城日报记者 方小东", ""]
+    article = run(page)[0]
+    assert article.metadata.title == "河畔夜市重开"
+    paragraphs = [b.text for b in article.blocks if b.kind == "paragraph"]
+    assert paragraphs[0].startswith("".join(narrow) + "理，昨日正式重新开张"), paragraphs
+    assert not [b for b in article.blocks if b.kind == "heading"]
+
+
+def test_pdf_two_line_headline_above_the_text_stays_a_headline() -> None:
+    page = ["B3 港闻", "", "河畔新村夜市昨日重开", "三十多个摊位沿河排开",
+            "入夏以来，河畔新村的夜市重新开张，不少居民吃过晚饭便来逛一逛。", *PDF_COLUMN, "",
+            "江城日报记者 方小东", ""]
+    article = run(page)[0]
+    paragraphs = [b.text for b in article.blocks if b.kind == "paragraph"]
+    assert paragraphs[0].startswith("入夏以来"), paragraphs
+    assert "河畔新村夜市昨日重开" in (article.metadata.title or "")

@@ -289,8 +289,46 @@ def _narrow_column(previous: Line, lines: list[Line], index: int, page: Page) ->
     return max(widths) - min(widths) <= slack and not ends_terminal(line.text)
 
 
+def _narrow_runs(lines: list[Line], page: Page) -> set[int]:
+    """Lines that continue a run of at least three unpunctuated lines of one width, set
+    straight above a wider punctuated line (a story's opening beside a picture, as pdftotext
+    prints it): the run and the line below it are one paragraph. A stacked headline has
+    fewer lines, or is set apart from the text."""
+    joins: set[int] = set()
+    if not page.wrapped:
+        return joins
+    slack, least = _int("wrap_slack"), _int("narrow_run_min")
+    index = 0
+    while index < len(lines):
+        end = index
+        while (
+            end < len(lines)
+            and not lines[end].kind
+            and (end == index or lines[end].blank_before == 0)
+            and han_count(lines[end].text) >= 6
+            and not has_sentence_punct(lines[end].text)
+            and not ends_terminal(lines[end].text)
+            and abs(lines[end].width - lines[index].width) <= slack
+        ):
+            end += 1
+        if end - index >= least and end < len(lines):
+            after = lines[end]
+            widths = [ln.width for ln in lines[index:end]]
+            if (
+                not after.kind
+                and after.blank_before == 0
+                and has_sentence_punct(after.text)
+                and after.width > max(widths) + slack
+                and max(widths) - min(widths) <= slack
+            ):
+                joins.update(range(index + 1, end + 1))
+        index = max(end, index + 1)
+    return joins
+
+
 def _merge_wrapped(lines: list[Line], page: Page, edits: list[Edit]) -> list[Line]:
     merged: list[Line] = []
+    narrow = _narrow_runs(lines, page)
     for index, line in enumerate(lines):
         previous = merged[-1] if merged else None
         rule = None
@@ -298,6 +336,8 @@ def _merge_wrapped(lines: list[Line], page: Page, edits: list[Edit]) -> list[Lin
             rule = _merge_rule(previous, line, page, _local_width(page, index))
             if rule is None and _narrow_column(previous, lines, index, page):
                 rule = "join.wrapped-column"
+            if rule is None and index in narrow:
+                rule = "join.wrapped-narrow-run"
         if previous is None or rule is None:
             merged.append(line)
             continue

@@ -294,7 +294,29 @@ def body_start(
         if not _continues(simples[above], simples[text_idx[position]]):
             break
         position -= 1
-    return text_idx[position]
+    return text_idx[_narrow_opening(simples, text_idx, position, floor)]
+
+
+def _narrow_opening(simples: list[str], text_idx: list[int], position: int, floor: int) -> int:
+    """Climb over a run of unpunctuated lines of one length set straight above the body's
+    first line and shorter than it (a story's opening set narrow beside a picture, as
+    pdftotext prints it); a stacked headline has fewer lines. Returns the new position."""
+    below = len(simples[text_idx[position]].strip())
+    run: list[int] = []
+    k = position
+    while k > 0 and text_idx[k - 1] == text_idx[k] - 1 and text_idx[k - 1] > floor:
+        s = simples[text_idx[k - 1]].strip()
+        if (_punctuated(s) or han_count(s) < 6 or s[-1] in "。！？!?…”’」』：:—"
+                or furniture(s) is not None or is_kicker(s) or is_subtitle(s)):
+            break
+        if run and abs(len(s) - run[0]) > 2:
+            break
+        run.append(len(s))
+        k -= 1
+    least = int(_cfg("narrow_run_min"))  # type: ignore[call-overload]
+    if len(run) >= least and max(run) - min(run) <= 2 and max(run) + 2 < below:
+        return k
+    return position
 
 
 # ---------------------------------------------------------------------------------------
