@@ -709,3 +709,32 @@ def test_every_edition_is_flushed_before_any_is_renamed(tmp_path, monkeypatch):
     assert str(error.value) == f"{tmp_path / 'b.docx'}: cannot write: Input/output error"
     assert len(flushed) == 3  # every call waited for, the others too
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.docx", "a.pdf", "a.tei.xml"]
+
+
+_LOADED = """
+import json, sys
+from newsarchive.cli import main
+
+sys.argv = ["newsarchive", "convert", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+heavy = ("newsarchive.normalize", "newsarchive.validate", "newsarchive.writers.tei",
+         "newsarchive.writers.docx", "newsarchive.writers.pdf", "opencc", "reportlab", "docx")
+print(json.dumps({"code": code, "loaded": [m for m in heavy if m in sys.modules]}))
+"""
+
+
+def test_a_rerun_of_unchanged_inputs_loads_no_normaliser_or_writer(tmp_path):
+    """A no-op re-run reads the state and hashes the inputs: the normalisers, the schemas
+    and the writers (a fifth of a second and more to import) are for the workers."""
+    src, out = corpus(tmp_path / "in"), tmp_path / "out"
+    args = [str(src), "-r", "-o", str(out), "-q"]
+    env = {**os.environ, "PYTHONPATH": str(SEEDS.parent / "src")}
+    for expect_loaded in (True, False):
+        run = subprocess.run([sys.executable, "-c", _LOADED, *args], capture_output=True,
+                             text=True, check=False, env=env)
+        found = json.loads(run.stdout.splitlines()[-1])
+        assert found["code"] in (0, None), run.stderr
+        assert bool(found["loaded"]) is expect_loaded, found

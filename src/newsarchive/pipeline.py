@@ -7,7 +7,6 @@ from pathlib import Path
 from newsarchive.errors import FontError, InputError, NewsarchiveError, PartialOutput
 from newsarchive.fsio import read_regular
 from newsarchive.model import Article
-from newsarchive.normalize import normalize
 from newsarchive.options import Options, attaches_source
 from newsarchive.readers.kinds import is_html_name
 from newsarchive.readers.text import read_path, read_text
@@ -77,6 +76,11 @@ def normalize_file(path: Path, options: Options | None = None) -> list[Article]:
 
 
 def _normalize(article: Article, name: str, options: Options) -> list[Article]:
+    # Imported here: the parent of a batch (names, state, unchanged inputs) and a no-op
+    # re-run never normalise, and the normalisers' import is a fifth of a second; a
+    # worker loads them once, in batch.task.warm_up.
+    from newsarchive.normalize import normalize
+
     try:
         return normalize(article, options, options.metadata_overrides.get(Path(name).name))
     except NewsarchiveError as exc:
