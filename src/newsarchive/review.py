@@ -14,11 +14,14 @@ attributes, fonts come from the system, the CSS is inline, links are relative.
 
 from __future__ import annotations
 
+import bisect
 import difflib
+import itertools
+import operator
 import re
 import sys
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from functools import cache
 from pathlib import Path
@@ -191,6 +194,8 @@ def _segments(
     Only marked positions are looked at one by one: a stretch between them that is all
     printable (no control, format or odd space character) is one plain run.
     """
+    if not marks and not joins and text.isprintable():  # most source lines
+        return [Seg(text)] if text else []
     joins = joins or {}
     segs: list[Seg] = []
 
@@ -255,16 +260,26 @@ def _fold(ch: str) -> str:
     return folded if len(folded) == 1 else ch
 
 
+class _FoldTable(dict[int, str | None]):
+    """``str.translate`` table: a space goes, any other character becomes its fold. Filled
+    as characters come (``translate`` looks each one up): one C pass per text."""
+
+    def __missing__(self, code: int) -> str | None:
+        ch = chr(code)
+        value = None if ch.isspace() else _fold(ch)
+        self[code] = value
+        return value
+
+
+_FOLD_TABLE = _FoldTable()
+
+
 def _folded(text: str) -> tuple[str, list[int]]:
     """``text`` folded and without spaces, with the index in ``text`` of each folded char."""
-    chars: list[str] = []
-    index: list[int] = []
-    for i, ch in enumerate(text):
-        if ch.isspace():
-            continue
-        chars.append(_fold(ch))
-        index.append(i)
-    return "".join(chars), index
+    folded = text.translate(_FOLD_TABLE)
+    if len(folded) == len(text):  # no space: every character kept its place
+        return folded, list(range(len(text)))
+    return folded, [i for i, ch in enumerate(text) if not ch.isspace()]
 
 
 def _find(needle: str, haystack: str, start: int = 0) -> int:
@@ -273,8 +288,7 @@ def _find(needle: str, haystack: str, start: int = 0) -> int:
     pin, _ = _folded(needle)
     if not pin:
         return -1
-    begin = next((k for k, i in enumerate(index) if i >= start), len(index))
-    found = hay.find(pin, begin)
+    found = hay.find(pin, bisect.bisect_left(index, start))
     return index[found] if found >= 0 else -1
 
 
@@ -283,9 +297,9 @@ def _index_map(before: str, after: str, rule: str) -> tuple[list[int], dict[int,
     marks: dict[int, list[Mark]] = {}
     if len(before) == len(after):
         # Marks swapped one for one (the usual case): the change is where the chars differ.
-        for k, (was, now) in enumerate(zip(before, after, strict=True)):
-            if was != now:
-                marks[k] = [("punct", f"{rule}: was “{was}”", was)]
+        for k in itertools.compress(itertools.count(), map(operator.ne, before, after)):
+            was = before[k]
+            marks[k] = [("punct", f"{rule}: was “{was}”", was)]
         return list(range(len(before) + 1)), marks
     mapping = [0] * (len(before) + 1)
     matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
@@ -401,17 +415,30 @@ def _mark_opencc(edit: Edit, before: str, mapping: list[int], marks: dict[int, l
         at = before.find(converted[:12])
     if at < 0:
         return
+    for k, was in _replaced(original, converted):
+        position = at + k
+        if position >= len(before) or before[position] != converted[k]:
+            continue
+        tip = f"{edit.rule}: original “{was}”"
+        marks.setdefault(mapping[position], []).append(("opencc", tip, was))
+
+
+def _replaced(original: str, converted: str) -> Iterator[tuple[int, str]]:
+    """(index in ``converted``, its original) of every character a conversion replaced.
+
+    OpenCC's t2s/s2t keep the length almost always: then the changes are where the
+    characters differ, found by one comparison instead of a SequenceMatcher (quadratic
+    in the worst case, and a fifth of a review's own time)."""
+    if len(original) == len(converted):
+        for k in itertools.compress(itertools.count(), map(operator.ne, original, converted)):
+            yield k, original[k]
+        return
     matcher = difflib.SequenceMatcher(None, original, converted, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op != "replace":
             continue
         for k in range(j1, j2):
-            position = at + k
-            if position >= len(before) or before[position] != converted[k]:
-                continue
-            was = original[i1 + k - j1] if i2 - i1 == j2 - j1 else original[i1:i2]
-            tip = f"{edit.rule}: original “{was}”"
-            marks.setdefault(mapping[position], []).append(("opencc", tip, was))
+            yield k, (original[i1 + k - j1] if i2 - i1 == j2 - j1 else original[i1:i2])
 
 
 def _source_line(number: int, raw: str, edits: list[Edit], covered: bool) -> SourceLine:
@@ -689,15 +716,16 @@ def segs_html(items: Iterable[Seg]) -> Markup:
 
     Built here rather than by a Jinja macro: a macro call per source line and per block,
     with an attribute look-up and an escape per field, was most of a page's rendering."""
+    # A class is made of our own kind names (letters and spaces): nothing to escape.
     parts: list[str] = []
     for s in items:
         if s.join:
             tip = _esc(s.title)
-            parts.append(f'<span class="{_esc(s.cls)} jm" title="{tip}">{_esc(s.text)}</span>')
+            parts.append(f'<span class="{s.cls} jm" title="{tip}">{_esc(s.text)}</span>')
         elif s.cls:
             title = f' title="{_esc(s.title)}"' if s.title else ""
             was = f' data-was="{_esc(s.was)}"' if s.was else ""
-            parts.append(f'<span class="{_esc(s.cls)}"{title}{was}>{_esc(s.text)}</span>')
+            parts.append(f'<span class="{s.cls}"{title}{was}>{_esc(s.text)}</span>')
         else:
             parts.append(_esc(s.text))
     return Markup("".join(parts))
@@ -705,12 +733,65 @@ def segs_html(items: Iterable[Seg]) -> Markup:
 
 def note_html(n: Note) -> Markup:
     """One note's badge as HTML (see :func:`segs_html` for why not a macro)."""
+    return Markup(_note_str(n))
+
+
+def _note_str(n: Note) -> str:
     flag = " doubtful" if n.doubtful else ""
     title = f' title="{_esc(n.title)}"' if n.title else ""
     mark = "⚑ " if n.doubtful else ""
-    return Markup(
-        f'<span class="badge {_esc(n.kind)}{flag}"{title}>{mark}{_esc(n.label)}</span>'
-    )
+    return f'<span class="badge {_esc(n.kind)}{flag}"{title}>{mark}{_esc(n.label)}</span>'
+
+
+def rows_html(rows: Iterable[Row]) -> Markup:
+    """The rows of an article's alignment table, as the template's row loop wrote them.
+
+    The bulk of a page (every source line and block) built in one pass: the loop in Jinja,
+    with an attribute look-up, a test and an escape per field and a call per line for the
+    runs and badges, was most of a page's rendering time."""
+    out: list[str] = []
+    add = out.append
+    for r in rows:
+        rid, span = _esc(r.id), _esc(r.span)
+        if r.blank_run:
+            add(
+                f'<tr id="{rid}" class="blank-run"><td class="ln">{span}</td>'
+                f'<td class="src" colspan="2">{r.blank_run} blank lines</td></tr>\n'
+            )
+            continue
+        cls = ' class="doubtful-row"' if r.doubtful else ' class="blank-row"' if r.blank else ""
+        add(f'<tr id="{rid}"{cls}>\n<td class="ln">{span}</td>\n<td class="src">\n')
+        several = len(r.lines) > 1
+        for ln in r.lines:
+            number = f'<span class="n">{ln.number}</span>' if several else ""
+            badges = "".join(" " + _note_str(n) for n in ln.notes)
+            add(
+                f'<div class="line {_esc(ln.cls)}" data-line="{ln.number}">{number}'
+                f'<span class="t">{segs_html(ln.segs)}</span>{badges}</div>\n'
+            )
+        add('</td>\n<td class="out">\n')
+        if r.blocks:
+            for b in r.blocks:
+                kind = _esc(b.kind)
+                flag = " doubtful" if b.doubtful else ""
+                fig = '<span class="fig">▣</span> ' if b.kind == "figure" else ""
+                credit = (
+                    ' <span class="credit-tag" title="photographer, kept with the figure">'
+                    f"摄/{_esc(b.credit)}</span>"
+                    if b.credit
+                    else ""
+                )
+                badges = "".join(" " + _note_str(n) for n in b.notes)
+                add(
+                    f'<div class="block k-{kind}{flag}"><span class="kind">{kind}</span>{fig}'
+                    f"{segs_html(b.segs)}{credit}{badges}</div>\n"
+                )
+        else:
+            for ln in r.lines:
+                for n in ln.effect:
+                    add(f'<div class="effect">{_note_str(n)}</div>')
+        add("</td>\n</tr>\n")
+    return Markup("".join(out))
 
 
 @cache
@@ -724,7 +805,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.globals.update(segs=segs_html, note=note_html)
+    env.globals.update(segs=segs_html, note=note_html, rows=rows_html)
     return env
 
 
