@@ -622,3 +622,22 @@ def test_pdf_two_line_headline_above_the_text_stays_a_headline() -> None:
     paragraphs = [b.text for b in article.blocks if b.kind == "paragraph"]
     assert paragraphs[0].startswith("入夏以来"), paragraphs
     assert "河畔新村夜市昨日重开" in (article.metadata.title or "")
+
+
+@pytest.mark.parametrize("glued", [False, True])
+def test_a_wire_storys_end_mark_goes(glued: bool) -> None:
+    page = [*ARTICLE[:-2], ARTICLE[-2] + "（完）", ""] if glued else [*ARTICLE, "（完）", ""]
+    out = texts(run(page))
+    assert "完）" not in out and out.endswith("让夜市更有烟火气。"), out
+
+
+def test_an_end_mark_inside_a_sentence_stays() -> None:
+    page = [*ARTICLE[:-2], "摊主说：“这一季的凉粉卖（完）了，明年再来。”", ""]
+    assert "卖（完）了" in texts(run(page))
+
+
+def test_an_editor_credit_behind_a_correction_link_in_brackets() -> None:
+    article = run([*ARTICLE, "【纠错】 【责任编辑：林小云】", "返回江城网，查看更多", ""])[0]
+    assert [(c.role, c.name) for c in article.metadata.credits] == [("editor", "林小云")]
+    out = texts([article])
+    assert "纠错" not in out and "查看更多" not in out, out

@@ -427,7 +427,13 @@ def match_line(text: str, original: str) -> Found | None:
 _TRAILING_PAREN = re.compile(r"[(（](?P<inner>[^()（）]{1,60})[)）]\s*$")
 
 
+# A wire story's end mark closing its last paragraph: "…举行。（完）".
+_END_MARKS = ("完", "全文完", "本文完")
+
+
 def _tail(inner: str, inner_original: str, run_end: bool) -> Found | None:
+    if run_end and inner.strip() in _END_MARKS:
+        return Found("text.end-mark")
     if inner.startswith(("作者系", "作者为", "作者单位")):
         value = re.sub(r"^作者(?:系|为|单位)[:：]?", "", inner_original).strip()
         return Found("credit.affiliation", affiliation=value)
@@ -644,7 +650,8 @@ def _harvest_chrome(article: Article, lines: list[int]) -> list[tuple[Found, Edi
         if not any(label in edit.text for label in _CHROME_CREDIT_HINTS):
             continue
         simple = shadow(edit.text)
-        found = _field_line(simple, edit.text) or match_editors(simple, edit.text)
+        found = (_field_line(simple, edit.text) or match_editors(simple, edit.text)
+                 or match_line(simple, edit.text))
         if found and (found.credits or found.authors):
             found = Found("credit.from-chrome", authors=found.authors, credits=found.credits)
             harvested.append((found, edit))
