@@ -278,6 +278,11 @@ def main_face(font: str) -> str:
     return register_font(chain.main) if chain else font
 
 
+# Per chain key, the characters of articles checked so far that one of its faces has: an
+# article's text is looked up only for the ones not met before. Bounded by what the faces cover.
+_COVERED: dict[str, set[str]] = {}
+
+
 def check_coverage(chain: FontChain, texts: Iterable[str], source: str = "") -> None:
     """Raise FontError (naming ``source``, the input) listing every character of ``texts``
     no face of the chain has a glyph for.
@@ -285,11 +290,19 @@ def check_coverage(chain: FontChain, texts: Iterable[str], source: str = "") -> 
     reportlab would silently draw an empty box and drop the character from the text layer.
     """
     _font_facts(chain.main)  # an unusable main face is reported as such
-    missing: dict[str, None] = {}
     key = chain.key
-    for ch in dict.fromkeys("".join(texts)):  # first-seen order, each once
-        if not ch.isspace() and _face(key, ch) is None:
-            missing[ch] = None
+    joined = "".join(texts)
+    covered = _COVERED.setdefault(key, set())
+    unseen = set(joined).difference(covered)
+    missing: dict[str, None] = {}
+    if unseen:
+        for ch in dict.fromkeys(joined):  # first-seen order, each once
+            if ch not in unseen:
+                continue
+            if ch.isspace() or _face(key, ch) is not None:
+                covered.add(ch)
+            else:
+                missing[ch] = None
     if missing:
         faces = ", ".join(_font_facts(s)[0] for s in (chain.main, *chain.fallbacks))
         listed = ", ".join(f"U+{ord(c):04X} {c!r}" for c in list(missing)[:20])
