@@ -399,11 +399,27 @@ def _width(text: str, font: str, size: float) -> float:
     return _em(text, font) * size
 
 
-@lru_cache(maxsize=65536)
-def _unit_em(font: str, unit: str) -> tuple[float, float]:
-    """(``_em(unit)``, ``_end_trim`` of its last character) of a break unit: most units are
-    one character, or one with its marks, met again and again."""
-    return _em(unit, font), _end_trim(font, unit[-1])
+class _UnitEms(dict[str, tuple[float, float]]):
+    """(``_em(unit)``, ``_end_trim`` of its last character) of a break unit, by unit: most
+    units are one character, or one with its marks, met again and again, and a dict lookup
+    is cheaper than an lru_cache call. Emptied when full (Latin words are unbounded)."""
+
+    LIMIT = 65536
+
+    def __init__(self, font: str) -> None:
+        super().__init__()
+        self.font = font
+
+    def __missing__(self, unit: str) -> tuple[float, float]:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        value = self[unit] = _em(unit, self.font), _end_trim(self.font, unit[-1])
+        return value
+
+
+@lru_cache(maxsize=64)
+def _unit_ems(font: str) -> _UnitEms:
+    return _UnitEms(font)
 
 
 _PAIR = re.compile("(?<=[{0}])[{0}]".format(re.escape("".join(sorted(COMPRESSIBLE)))))
@@ -486,18 +502,18 @@ def break_lines(
         lines.append(Line(line, max(cur_w - trim, 0.0), indent, last))
         cur, cur_w, room = [], 0.0, width
 
+    ems = _unit_ems(font)
     for unit in units(text):
         if unit == " " and not cur:
             continue  # nor at a line start
         if len(unit) <= 32:
-            em, trim = _unit_em(font, unit)
+            em, trim = ems[unit]
         else:  # a long URL or run of marks: not worth a cache entry
             em, trim = _em(unit, font), _end_trim(font, unit[-1])
         w = em * size
-        if cur:  # a compressed pair across the join
-            a, b = cur[-1][-1], unit[0]
-            if a in COMPRESSIBLE and b in COMPRESSIBLE:
-                w += _kern(font, a, b) * size
+        # A compressed pair across the join.
+        if cur and unit[0] in COMPRESSIBLE and (a := cur[-1][-1]) in COMPRESSIBLE:
+            w += _kern(font, a, unit[0]) * size
         if cur_w + w - trim * size <= room + 1e-6:
             cur.append(unit)
             cur_w += w
