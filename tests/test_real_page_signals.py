@@ -641,3 +641,11 @@ def test_an_editor_credit_behind_a_correction_link_in_brackets() -> None:
     assert [(c.role, c.name) for c in article.metadata.credits] == [("editor", "林小云")]
     out = texts([article])
     assert "纠错" not in out and "查看更多" not in out, out
+
+
+@pytest.mark.parametrize("line", ["发布时间：06-03 08:15 江城网", "时间：6月3日 08:15", "更新时间：06/03"])
+def test_a_published_line_without_a_year_goes(line: str) -> None:
+    article = run([ARTICLE[0], "", line, *ARTICLE[1:]])[0]
+    out = texts([article])
+    assert "08:15" not in out and "时间" not in out, out
+    assert article.metadata.title == "河畔新村的夜市重新开张"
