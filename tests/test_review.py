@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -401,3 +402,58 @@ def test_article_without_source_text_keeps_every_block(
     assert len(shown) == len([b for b in article.blocks if b.text])
     assert view.line_range == "no source text"
     assert sum(1 for b in shown for s in b.segs if s.join) == 8
+
+
+def test_pool_writes_what_one_process_writes(tmp_path: Path) -> None:
+    """Two workers (chunks, fork, pages synced once) write the same bytes as one process."""
+    inputs = [str(s) for s in SEEDS] * 3  # 15 inputs: two chunks of 8
+    one, two = tmp_path / "one" / "review.html", tmp_path / "two" / "review.html"
+    first = write_review(inputs, one, jobs=1)
+    second = write_review(inputs, two, jobs=2)
+    assert (first.pages, first.articles) == (second.pages, second.articles) == (15, 18)
+    assert one.read_bytes() == two.read_bytes()
+    names = sorted(p.name for p in pages_dir(one).iterdir())
+    assert names == sorted(p.name for p in pages_dir(two).iterdir()) and len(names) == 15
+    for name in names:
+        assert (pages_dir(one) / name).read_bytes() == (pages_dir(two) / name).read_bytes()
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+@pytest.mark.parametrize(
+    ("signum", "group"),
+    [(signal.SIGTERM, False), (signal.SIGINT, True), (signal.SIGHUP, True)],
+    ids=["sigterm", "group-sigint", "group-sighup"],
+)
+def test_review_stopped_by_a_signal(tmp_path: Path, signum: int, group: bool) -> None:
+    """SIGTERM to review, Ctrl-C or a closed terminal (the whole group): exit 128 + the
+    signal, no worker left, no partial page, an index that says it stopped."""
+    from bad.signals import START_TIMEOUT, Run, inputs, wait
+
+    total = inputs(tmp_path / "in", copies=120)  # 600 inputs: far from done when signalled
+    index = tmp_path / "out" / "review.html"
+    pages = pages_dir(index)
+    command = [sys.executable, "-m", "newsarchive", "review", "-j", "2", "-o", str(index),
+               str(tmp_path / "in")]
+    run = Run(command, tmp_path / "err.txt")
+
+    def busy() -> bool:
+        run.watch()
+        return len(run.seen) >= 2 and pages.is_dir() and len(list(pages.glob("*.html"))) >= 4
+
+    try:
+        assert wait(busy, START_TIMEOUT), run.stderr()
+    except AssertionError:
+        run.kill()
+        raise
+    code, _exited, _gone = run.finish(run.signal(signum, group=group))  # raises if any is left
+    err = run.stderr()
+    assert code == 128 + signum, err
+    assert "Traceback" not in err and "interrupted" in err
+    written = sorted(pages.iterdir())
+    assert 4 <= len(written) < total
+    assert [p for p in written if not p.name.endswith(".html")] == []  # no temporary file
+    for page in written:
+        assert page.read_text("utf-8").endswith("</html>\n"), page.name
+    html = index.read_text("utf-8")
+    assert f"stopped ({signal.Signals(signum).name}) after" in html and f"of {total} inputs" in html
+    assert html.count('href="review-pages/') >= len(written)

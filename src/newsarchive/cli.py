@@ -397,9 +397,13 @@ def review(
     from newsarchive.batch.inputs import refuse_input_as_output
 
     refuse_input_as_output("-o", output, inputs)
-    written = write_review(
-        [item.path for item in inputs], output, settings.options, jobs=jobs or settings.jobs
-    )
+    try:
+        written = write_review(
+            [item.path for item in inputs], output, settings.options, jobs=jobs or settings.jobs
+        )
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP: click would say "Aborted!"
+        _err(f"newsarchive: interrupted; the index of what was reviewed: {output}")
+        raise typer.Exit(128 + getattr(exc, "signum", 2)) from None
     for failure in written.failures:
         _err(failure.error)
     done = written.inputs - len(written.failures)

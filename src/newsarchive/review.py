@@ -893,6 +893,7 @@ def render_index(
     failures: Sequence[Failure],
     inputs: int,
     title: str = "newsarchive review",
+    stopped: str = "",
 ) -> str:
     """The index page: flagged articles first (those an archivist must open), then the rest
     in input order, each linked to its page; totals per kind of edit."""
@@ -913,51 +914,182 @@ def render_index(
             totals={k: totals[k] for k in KINDS if k in totals},
             version=__version__,
             inputs=inputs,
+            stopped=stopped,
         )
     )
 
 
-@dataclass
-class _Job:
-    number: int
-    path: str
+@dataclass(frozen=True)
+class _Batch:
+    """What every input of one review shares: sent to each worker once, not per input."""
+
     pages: str  # folder of the pages
     index: str  # href of the index from a page
     title: str
     options: Options
-    data: bytes | None = None  # stdin, read by the parent
 
 
-def _review_one(job: _Job) -> tuple[list[Entry], Failure | None]:
+_batch: _Batch | None = None  # this process's, set by _start_worker (or in-process)
+_Job = tuple[int, str, "bytes | None"]  # number, path, the bytes of stdin (read by the parent)
+_Result = tuple[list[Entry], "Failure | None"]
+
+
+def _review_one(job: _Job) -> _Result:
     """Normalise one input and write its page; only the index entries come back."""
     from newsarchive.fsio import atomic_write_bytes
     from newsarchive.pipeline import normalize_bytes, normalize_file
 
+    assert _batch is not None
+    number, path, data = job
+    options = _batch.options
     try:
-        if job.data is not None:
-            articles = normalize_bytes(job.data, "stdin.txt", job.options)
+        if data is not None:
+            articles = normalize_bytes(data, "stdin.txt", options)
         else:
-            articles = normalize_file(Path(job.path), job.options)
+            articles = normalize_file(Path(path), options)
     except NewsarchiveError as exc:
-        exc.path = exc.path or job.path
-        return [], Failure(job.path, str(exc))
+        exc.path = exc.path or path
+        return [], Failure(path, str(exc))
     except (UnicodeError, ValueError, OSError) as exc:  # never a traceback for one input
-        return [], Failure(job.path, str(InputError(f"{type(exc).__name__}: {exc}", job.path)))
-    views = input_views(job.number, articles)
+        return [], Failure(path, str(InputError(f"{type(exc).__name__}: {exc}", path)))
+    views = input_views(number, articles)
     if not views:
         return [], None
-    name = page_name(job.number, job.path)
-    html = render_page(views, job.number, job.path, job.index, job.title)
+    name = page_name(number, path)
+    html = render_page(views, number, path, _batch.index, _batch.title)
     # A file name in GBK bytes holds surrogate escapes: shown as \udcxx, never a crash.
-    atomic_write_bytes(Path(job.pages) / name, html.encode("utf-8", "backslashreplace"))
-    href = f"{Path(job.pages).name}/{name}"
+    atomic_write_bytes(Path(_batch.pages) / name, html.encode("utf-8", "backslashreplace"))
+    href = f"{Path(_batch.pages).name}/{name}"
     return [
         Entry(
-            href, v.anchor, job.number, v.title, v.title_supplied, v.source_file, v.index,
+            href, v.anchor, number, v.title, v.title_supplied, v.source_file, v.index,
             v.count, v.flags, v.counts,
         )
         for v in views
     ], None
+
+
+def _review_chunk(jobs: list[_Job]) -> list[_Result]:
+    from newsarchive.batch import signals
+
+    assert _batch is not None
+    # A SIGTERM mid-page removes this worker's temporary file there (batch.signals).
+    with signals.writing_into(Path(_batch.pages)):
+        return [_review_one(job) for job in jobs]
+
+
+def _warm_up(options: Options) -> None:
+    """What every input needs, loaded once: the normaliser's modules, OpenCC, the page
+    template. Done in the parent before the workers fork, they share it."""
+    from newsarchive.batch.task import warm_up
+    from newsarchive.pipeline import normalize_bytes
+
+    warm_up(options, ())
+    # One small normalisation: the rule modules imported, their patterns compiled.
+    normalize_bytes("标题\n\n正文第一句，第二句。\n".encode(), "warm-up.txt", options)
+    _environment().get_template("review-page.html.j2")
+
+
+def _start_worker(batch: _Batch, parent: int) -> None:
+    from newsarchive.batch import signals
+
+    global _batch
+    _batch = batch
+    # SIGINT and SIGHUP ignored (the parent decides), SIGTERM a clean stop, and the worker
+    # ends when the parent does, even by SIGKILL: the same as convert's workers.
+    signals.setup_worker(parent)
+    _warm_up(batch.options)  # a no-op after fork: the parent did it
+
+
+_CHUNK = 8  # inputs per task: ~0.2 s of work, few round trips, a prompt stop
+
+
+def _pooled(jobs: list[_Job], workers: int, batch: _Batch) -> Iterator[_Result]:
+    """The results of ``jobs`` in input order, from ``workers`` processes.
+
+    Chunks of inputs go out with a bounded window (memory flat, the workers never idle
+    between two of the parent's wake-ups). On Ctrl-C, SIGTERM or SIGHUP (``Stopped``) the
+    chunks not started are dropped, those in hand finish (their pages are complete) and
+    their results come out, then the stop is raised again; a second signal stops the
+    workers at once. A worker that dies fails the inputs that were in flight."""
+    import multiprocessing
+    import os
+    import threading
+    from collections import deque
+    from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    from newsarchive.batch import signals
+    from newsarchive.batch.executors import _stop_workers, _workers
+
+    # fork: the workers start at once with what the parent loaded (no imports, no
+    # warm-up of their own); forkserver when the parent has threads (convert --review
+    # after a dask run, say), which a forked child could deadlock on.
+    methods = multiprocessing.get_all_start_methods()
+    method = "forkserver" if "forkserver" in methods else "spawn"
+    if threading.active_count() == 1 and "fork" in methods:
+        method = "fork"
+    if method == "fork":
+        _warm_up(batch.options)
+    else:
+        signals.start_helpers(method)
+
+    def pool() -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context(method),
+            initializer=_start_worker,
+            initargs=(batch, os.getpid()),
+        )
+
+    chunks = iter([jobs[i : i + _CHUNK] for i in range(0, len(jobs), _CHUNK)])
+    window: deque[tuple[Future[list[_Result]], list[_Job]]] = deque()
+    executor = pool()
+    stopped: KeyboardInterrupt | None = None
+    forget = signals.on_second_signal(lambda: _stop_workers(_workers(executor)))
+    try:
+        while True:
+            while not stopped and len(window) < workers * 4:
+                chunk = next(chunks, None)
+                if chunk is None:
+                    break
+                window.append((executor.submit(_review_chunk, chunk), chunk))
+            if not window:
+                break
+            future, chunk = window[0]
+            try:
+                results = future.result()
+            except KeyboardInterrupt as exc:
+                if stopped:
+                    raise  # a second signal: on_second_signal stopped the workers
+                stopped = exc
+                executor.shutdown(wait=False, cancel_futures=True)
+                continue
+            except BrokenProcessPool:
+                # A worker died (the OOM killer, a crash, a SIGTERM to it alone): its
+                # inputs and every other in flight fail; a new pool takes the rest.
+                # After a stop they are only not reviewed (a SIGTERM to the whole group
+                # ends the workers too).
+                cause = "the review worker died while this input was in flight"
+                lost = [] if stopped else [path for _, chunk in window for _, path, _ in chunk]
+                window.clear()
+                executor.shutdown(wait=False, cancel_futures=True)
+                for path in lost:
+                    yield [], Failure(path, str(InputError(cause, path)))
+                if stopped:
+                    break
+                executor = pool()
+                continue
+            except CancelledError:
+                window.popleft()  # not started when the stop came
+                continue
+            window.popleft()
+            yield from results
+        if stopped:
+            raise stopped
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+        forget()
 
 
 def write_review(
@@ -976,20 +1108,22 @@ def write_review(
     files named like ours), so the index never sits beside stale pages. ``jobs`` None:
     one process for a small batch (a worker's start-up costs more than it saves), else
     one per CPU.
-    """
-    from concurrent.futures import ProcessPoolExecutor
 
+    Ctrl-C, SIGTERM and SIGHUP stop it as they stop ``convert``: no new input starts, the
+    ones in hand finish, an index of what was reviewed is written (saying it stopped), and
+    :class:`~newsarchive.batch.signals.Stopped` is raised (exit 130, 143, 129); no worker
+    stays behind and no page is left half written.
+    """
+    global _batch
+    from newsarchive.batch import signals
     from newsarchive.fsio import atomic_write_bytes
 
     options = options or Options()
     pages = pages_dir(index)
     pages.mkdir(parents=True, exist_ok=True)
-    back = f"../{index.name}"
-    jobs_list = [
-        _Job(
-            number, path, str(pages), back, title, options,
-            sys.stdin.buffer.read() if path == "-" else None,
-        )
+    batch = _Batch(str(pages), f"../{index.name}", title, options)
+    jobs_list: list[_Job] = [
+        (number, path, sys.stdin.buffer.read() if path == "-" else None)
         for number, path in enumerate(paths, 1)
     ]
     review = Review(index, inputs=len(jobs_list))
@@ -998,22 +1132,43 @@ def write_review(
         from newsarchive.batch.executors import default_jobs
 
         jobs = default_jobs() if len(jobs_list) >= _POOL_FROM else 1
-    if jobs > 1 and len(jobs_list) > 1:
-        with ProcessPoolExecutor(min(jobs, len(jobs_list))) as pool:
-            results = list(pool.map(_review_one, jobs_list, chunksize=8))
-    else:
-        results = [_review_one(job) for job in jobs_list]
+    workers = min(jobs, len(jobs_list))
     written: set[str] = set()
-    for found, failure in results:
-        if failure:
-            review.failures.append(failure)
-        if found:
-            written.add(found[0].page.rsplit("/", 1)[1])
-            entries.extend(found)
-    for old in pages.iterdir():
-        if _PAGE_NAME.fullmatch(old.name) and old.name not in written:
-            old.unlink(missing_ok=True)
-    review.pages, review.articles = len(written), len(entries)
-    html = render_index(entries, review.failures, review.inputs, title)
-    atomic_write_bytes(index, html.encode("utf-8", "backslashreplace"))
+    stopped: KeyboardInterrupt | None = None
+    done = 0
+    with signals.stop_on_signals():
+        try:
+            if workers > 1:
+                results: Iterable[_Result] = _pooled(jobs_list, workers, batch)
+            else:
+                _batch = batch
+                results = (_review_chunk([job])[0] for job in jobs_list)
+            for found, failure in results:
+                done += 1
+                if failure:
+                    review.failures.append(failure)
+                if found:
+                    written.add(found[0].page.rsplit("/", 1)[1])
+                    entries.extend(found)
+        except KeyboardInterrupt as exc:
+            stopped = exc
+        for old in pages.iterdir():
+            if _PAGE_NAME.fullmatch(old.name) and old.name not in written:
+                old.unlink(missing_ok=True)
+        review.pages, review.articles = len(written), len(entries)
+        note = ""
+        if stopped is not None:
+            name = getattr(stopped, "signum", None)
+            why = signal_name(name) if name else "interrupted"
+            note = f"stopped ({why}) after {done} of {review.inputs} inputs: run it again"
+        html = render_index(entries, review.failures, review.inputs, title, stopped=note)
+        atomic_write_bytes(index, html.encode("utf-8", "backslashreplace"))
+    if stopped is not None:
+        raise stopped
     return review
+
+
+def signal_name(signum: int) -> str:
+    import signal
+
+    return signal.Signals(signum).name
