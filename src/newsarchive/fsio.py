@@ -101,12 +101,14 @@ def is_regular(path: Path | str) -> bool:
         return False
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
     """Write ``data`` to ``path`` via a temporary file in the same folder, then rename.
 
     A crash, a full disk or SIGKILL leaves either the old file or the new one, never a
     truncated one; the temporary name starts with ``.`` and ends ``.part`` so batch runs
-    can recognise and sweep leftovers.
+    can recognise and sweep leftovers. ``durable=False`` skips the ``fsync`` (still atomic
+    for every reader; after a power cut the file may be empty or old) for a caller that
+    syncs many files at once.
     """
     path = Path(path)
     try:
@@ -118,7 +120,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
         os.replace(tmp, path)
     except OSError as exc:
