@@ -649,3 +649,27 @@ def test_a_published_line_without_a_year_goes(line: str) -> None:
     out = texts([article])
     assert "08:15" not in out and "时间" not in out, out
     assert article.metadata.title == "河畔新村的夜市重新开张"
+
+
+@pytest.mark.parametrize(
+    ("line", "authors", "people", "affiliation"),
+    [
+        ("本版责编：林小云 版式：王芳", (), {("editor", "林小云"), ("designer", "王芳")}, None),
+        ("编辑 | 林小云", (), {("editor", "林小云")}, None),  # the bar of a WeChat-style credit
+        ("文字编辑：林小云 视频：罗一鸣", (), {("editor", "林小云"), ("videographer", "罗一鸣")},
+         None),
+        ("出品人：王大明", (), {("producer", "王大明")}, None),
+        ("采写：方小东", ("方小东",), set(), None),
+        ("（本文作者为江城大学教授）", (), set(), "江城大学教授"),
+        ("作者单位：江城大学", (), set(), "江城大学"),
+    ],
+)
+def test_more_credit_labels_after_the_story(line: str, authors: tuple[str, ...],
+                                            people: set[tuple[str, str]],
+                                            affiliation: str | None) -> None:
+    article = run([*ARTICLE, line, ""])[0]
+    md = article.metadata
+    assert md.authors == authors
+    assert {(c.role, c.name) for c in md.credits} == people
+    assert md.author_affiliation == affiliation
+    assert texts([article]).endswith("让夜市更有烟火气。")

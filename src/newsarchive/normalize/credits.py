@@ -139,8 +139,8 @@ def _editor_re() -> re.Pattern[str]:
     # Names end where the next "label:" or the line ends ("编辑：张三 校对：李四").
     names = r"[\u4e00-\u9fff·]{1,4}(?:[\s、，,]+[\u4e00-\u9fff·]{1,4})*?"
     return re.compile(
-        f"(?P<label>{labels})\\s*[:：/]\\s*(?P<names>{names})"
-        f"(?=[\\s|｜/、，,;；]*(?:(?:{labels})\\s*[:：/]|$))"
+        f"(?P<label>{labels})\\s*[:：/|｜]\\s*(?P<names>{names})"
+        f"(?=[\\s|｜/、，,;；]*(?:(?:{labels})\\s*[:：/|｜]|$))"
     )
 
 
@@ -408,6 +408,7 @@ def match_line(text: str, original: str) -> Found | None:
             or match_byline(inner, inner_original)
             or match_byline_and_photo(inner.strip(), inner_original.strip())
             or match_photo(inner.strip(), inner_original.strip())
+            or _affiliation(inner, inner_original)
         )
         if found:
             found.date = code
@@ -421,6 +422,7 @@ def match_line(text: str, original: str) -> Found | None:
         or match_byline_and_photo(text, original)
         or match_byline_with_affiliation(text, original)
         or match_photo(text, original)
+        or _affiliation(text, original)
     )
 
 
@@ -431,12 +433,20 @@ _TRAILING_PAREN = re.compile(r"[(（](?P<inner>[^()（）]{1,60})[)）]\s*$")
 _END_MARKS = ("完", "全文完", "本文完")
 
 
+def _affiliation(inner: str, inner_original: str) -> Found | None:
+    """ "作者系某大学教授", "本文作者为…", "作者单位：…": who the author is."""
+    found = re.match(r"(?:本文)?作者(?:系|为|单位)\s*[:：]?", inner.strip())
+    if not found or has_sentence_punct(inner[found.end():]):
+        return None
+    value = inner_original.strip()[found.end() :].strip()
+    return Found("credit.affiliation", affiliation=value) if value else None
+
+
 def _tail(inner: str, inner_original: str, run_end: bool) -> Found | None:
     if run_end and inner.strip() in _END_MARKS:
         return Found("text.end-mark")
-    if inner.startswith(("作者系", "作者为", "作者单位")):
-        value = re.sub(r"^作者(?:系|为|单位)[:：]?", "", inner_original).strip()
-        return Found("credit.affiliation", affiliation=value)
+    if found := _affiliation(inner, inner_original):
+        return found
     if editors := match_editors(inner.strip(), inner_original.strip()) or _spaced_editor(
         inner.strip(), inner_original.strip(), editor_labels()
     ):
