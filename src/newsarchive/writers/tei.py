@@ -42,8 +42,6 @@ import difflib
 import functools
 import re
 from collections import Counter
-from itertools import compress
-from operator import ne
 from urllib.parse import quote, unquote
 
 from lxml import etree
@@ -587,10 +585,9 @@ def char_spans(before: str, after: str) -> list[tuple[int, int, str, str]] | Non
     spans: list[tuple[int, int, str, str]] = []
     if len(before) == len(after):
         # Runs of differing positions. Chunks that are equal (most of them: an edit changes a
-        # few characters of a paragraph) are compared as strings, in C; in the others the
-        # differing positions are found in C too (map/compress), and only they are walked.
-        start: int | None = None
-        last = -1  # the last differing position of the open run
+        # few characters of a paragraph) are compared as strings, in C; only the others are
+        # walked character by character.
+        start = None
         n = len(after)
         for c in range(0, n, _CHUNK):
             if before[c : c + _CHUNK] == after[c : c + _CHUNK]:
@@ -598,19 +595,13 @@ def char_spans(before: str, after: str) -> list[tuple[int, int, str, str]] | Non
                     spans.append((start, c - start, before[start:c], after[start:c]))
                     start = None
                 continue
-            end = min(c + _CHUNK, n)
-            for i in compress(range(c, end), map(ne, before[c:end], after[c:end])):
-                if start is not None and i == last + 1:
-                    last = i
-                    continue
-                if start is not None:
-                    spans.append((start, last + 1 - start, before[start : last + 1],
-                                  after[start : last + 1]))
-                start = last = i
-            if start is not None and last + 1 < end:  # the run ended inside the chunk
-                spans.append((start, last + 1 - start, before[start : last + 1],
-                              after[start : last + 1]))
-                start = None
+            for i in range(c, min(c + _CHUNK, n)):
+                if before[i] != after[i]:
+                    if start is None:
+                        start = i
+                elif start is not None:
+                    spans.append((start, i - start, before[start:i], after[start:i]))
+                    start = None
         if start is not None:
             spans.append((start, n - start, before[start:], after[start:]))
         return spans
