@@ -4,11 +4,18 @@ one process, on the normalised seeds and evaluation cases.
     .venv/bin/python benchmarks/pdf.py                 # every --pdfa level, 5 rounds
     .venv/bin/python benchmarks/pdf.py --pdfa 1b --repeat 10
     .venv/bin/python benchmarks/pdf.py --pdfa 2a --copies 300 --repeat 1   # copies of seeds/
+    .venv/bin/python benchmarks/pdf.py --pdfa 2a --copies 50 --before main~3 --repeat 8
     PYTHONPATH=OLD_CHECKOUT/src .venv/bin/python benchmarks/pdf.py   # an older revision
 
 Prints per level the mean CPU milliseconds per article (process CPU time, so other work on
 a shared machine disturbs it less; wall time beside it) and the mean file size. Inputs that
 cannot be set (a glyph missing from every font) are counted and left out.
+
+``--before REV``: that commit's ``src/`` (``git archive``) is imported beside this checkout's
+in the same process and the two write the same articles in alternating rounds, so both see
+the same load; printed per version: the least and the median round (CPU ms per article).
+reportlab's font registry is shared, so a change to the registered fonts (pdffonts.py) is
+measured with the fonts of the version imported last (this checkout's).
 """
 
 from __future__ import annotations
@@ -16,15 +23,13 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import statistics
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-
-from newsarchive.errors import NewsarchiveError
-from newsarchive.options import Options
-from newsarchive.pipeline import normalize_file
-from newsarchive.writers.pdf import write_pdf
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 INPUTS = sorted((ROOT / "seeds").glob("*.txt")) + sorted(
@@ -34,19 +39,59 @@ CREATED = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 def _copies(folder: Path, articles: int) -> list[Path]:
-    import sys
-
-    sys.path.insert(0, str(ROOT / "benchmarks"))
     from run import articles_per_seed, make_corpus
 
     return make_corpus(folder, articles, articles_per_seed())[0]
 
 
-def main() -> None:
+def _import(src: Path | None) -> dict[str, Any]:
+    """newsarchive from ``src`` (None: the one on sys.path), as a fresh set of modules."""
+    for name in [n for n in sys.modules if n == "newsarchive" or n.startswith("newsarchive.")]:
+        del sys.modules[name]
+    if src is not None:
+        sys.path.insert(0, str(src))
     try:
-        from newsarchive.options import PDFA_LEVELS as levels
-    except ImportError:  # a checkout from before the tagged levels (--before runs)
-        levels = ("1b", "2b", "3b")
+        from newsarchive import errors, options, pipeline
+        from newsarchive.writers import pdf
+    finally:
+        if src is not None:
+            sys.path.remove(str(src))
+    return {"Options": options.Options, "write_pdf": pdf.write_pdf,
+            "normalize_file": pipeline.normalize_file, "Error": errors.NewsarchiveError,
+            "levels": getattr(options, "PDFA_LEVELS", ("1b", "2b", "3b"))}
+
+
+def _side_by_side(versions: dict[str, dict[str, Any]], articles: list[Any], level: str,
+                  repeat: int, script: str) -> None:
+    rounds: dict[str, list[float]] = {name: [] for name in versions}
+    sizes: dict[str, int] = {}
+    settable = articles
+    for v in versions.values():  # warm-up; the articles every version can set
+        options = v["Options"](script=script, pdfa=level)
+        ok = []
+        for art in settable:
+            try:
+                v["write_pdf"](art, options, created=CREATED)
+                ok.append(art)
+            except v["Error"]:
+                pass
+        settable = ok
+    for _ in range(repeat):
+        for name, v in versions.items():
+            options = v["Options"](script=script, pdfa=level)
+            cpu = time.process_time()
+            sizes[name] = sum(len(v["write_pdf"](a, options, created=CREATED))
+                              for a in settable)
+            rounds[name].append((time.process_time() - cpu) * 1000 / len(settable))
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    for name, times in rounds.items():
+        print(f"--pdfa {level} {name}: least {min(times):6.1f}, median "
+              f"{statistics.median(times):6.1f} ms CPU/article over {repeat} rounds, "
+              f"{sizes[name] / len(settable) / 1024:.1f} KiB/article, {len(settable)} set "
+              f"(load {load})")
+
+
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pdfa", action="append", help="level(s) to time (default: all)")
     parser.add_argument("--repeat", type=int, default=5)
@@ -54,22 +99,37 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=0, metavar="N",
                         help="time N articles of copies of seeds/ (as benchmarks/run.py "
                              "makes them) instead of the seeds and cases")
+    parser.add_argument("--before", metavar="REV",
+                        help="also time this commit's code, side by side in this process")
     args = parser.parse_args()
+    sys.path.insert(0, str(ROOT / "benchmarks"))  # run.py's corpus and export_src
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}")
-    base = Options(script=args.script)
     with tempfile.TemporaryDirectory() as tmp:
+        versions: dict[str, dict[str, Any]] = {}
+        if args.before:
+            from run import export_src
+
+            versions[f"before ({args.before})"] = _import(export_src(args.before, Path(tmp)))
+        current = versions["this checkout"] = _import(None)  # imported last: its fonts
+        base = current["Options"](script=args.script)
         inputs = _copies(Path(tmp), args.copies) if args.copies else INPUTS
-        articles = [a for p in inputs for a in normalize_file(p, base)]
-    print(f"{len(articles)} articles from {len(inputs)} inputs")
-    for level in args.pdfa or levels:
-        options = Options(script=args.script, pdfa=level)
+        articles = [a for p in inputs for a in current["normalize_file"](p, base)]
+        print(f"{len(articles)} articles from {len(inputs)} inputs")
+        levels = args.pdfa or current["levels"]
+        if args.before:
+            for level in levels:
+                _side_by_side(versions, articles, level, args.repeat, args.script)
+            return
+    write_pdf, options_of, error = current["write_pdf"], current["Options"], current["Error"]
+    for level in levels:
+        options = options_of(script=args.script, pdfa=level)
         ok, failed = [], 0
         for art in articles:  # warm-up: fonts registered, caches filled
             try:
                 write_pdf(art, options, created=CREATED)
                 ok.append(art)
-            except NewsarchiveError:
+            except error:
                 failed += 1
         size = 0
         cpu, wall = time.process_time(), time.perf_counter()
