@@ -673,3 +673,16 @@ def test_more_credit_labels_after_the_story(line: str, authors: tuple[str, ...],
     assert {(c.role, c.name) for c in md.credits} == people
     assert md.author_affiliation == affiliation
     assert texts([article]).endswith("让夜市更有烟火气。")
+
+
+def test_pdf_latin_word_wrapped_at_its_hyphen() -> None:
+    # pdftotext breaks "Smart-Market" after the hyphen; the hyphen is kept (it may be part
+    # of the word), the two lines are one sentence.
+    page = ["B3 港闻", "", "夜市引入智慧管理", "",
+            "街道负责人介绍，夜市今年引入了Smart-", "Market管理平台和e-pay-", "ment扫码支付，统一了摊位的灯光",
+            *PDF_COLUMN, "", "江城日报记者 方小东", ""]
+    article = run(page)[0]
+    assert article.metadata.title == "夜市引入智慧管理" and article.metadata.subtitle is None
+    paragraphs = [b.text for b in article.blocks if b.kind == "paragraph"]
+    assert paragraphs[0].startswith(
+        "街道负责人介绍，夜市今年引入了Smart-Market管理平台和e-pay-ment扫码支付，"), paragraphs

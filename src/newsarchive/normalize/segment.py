@@ -36,6 +36,7 @@ from newsarchive.normalize._lines import (
 STEP = "segment"
 _INNER_SPACE = re.compile(f"[{HAN}“”\"'‘’》」』）)0-9A-Za-z][ ][{HAN}“”\"'‘’《「『（(0-9A-Za-z]")
 _SENTENCE_END = set("。！？!?")
+_HYPHEN_END = re.compile(r"[A-Za-z]-$")
 
 
 @dataclass
@@ -237,6 +238,8 @@ def _merge_rule(a: Line, b: Line, page: Page, width: int) -> str | None:
         return None
     if starts_continuation(b.text):
         return "join.continuation-punct"
+    if _HYPHEN_END.search(a.text) and b.text[:1].isascii() and b.text[:1].isalpha():
+        return "join.hyphen"  # "Smart-" / "Market…": a Latin word wrapped at its hyphen
     if not page.wrapped or is_caption_start(b.text) or _is_marked_heading(b.text):
         return None
     if page.indents and b.indent > a.last_indent:

@@ -246,6 +246,8 @@ def _continues(upper: str, lower: str) -> bool:
     upper, lower = upper.strip(), lower.strip()
     if not upper or upper[-1] in "。！？!?…”’」』：:—" or is_opener(lower):
         return False
+    if re.search(r"[A-Za-z]-$", upper) and lower[:1].isascii() and lower[:1].isalpha():
+        return True  # a Latin word wrapped at its hyphen ("Smart-" / "Market…")
     if furniture(upper) is not None or is_kicker(upper) or is_subtitle(upper):
         return False
     return len(lower) <= 32 and len(upper) >= 0.75 * len(lower) and len(upper) <= len(lower) + 2
