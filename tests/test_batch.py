@@ -738,3 +738,23 @@ def test_a_rerun_of_unchanged_inputs_loads_no_normaliser_or_writer(tmp_path):
         found = json.loads(run.stdout.splitlines()[-1])
         assert found["code"] in (0, None), run.stderr
         assert bool(found["loaded"]) is expect_loaded, found
+
+
+@pytest.mark.parametrize("link", ["symlink", "hardlink"])
+def test_a_linked_lock_file_is_refused_and_its_target_untouched(tmp_path, capsys, monkeypatch,
+                                                                 link):
+    """The output folder is shared: a lock file planted as a link to somebody's file must
+    not have that file truncated, written (the pid) or removed."""
+    src, out = corpus(tmp_path / "in", 1), tmp_path / "out"
+    out.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("somebody's notes\n")
+    lock = out / ".newsarchive-state.lock"
+    (lock.symlink_to if link == "symlink" else lock.hardlink_to)(victim)
+    code, _, err = cli(["convert", str(src), "-r", "-o", str(out), "--to", "tei"], capsys,
+                       monkeypatch)
+    assert code == 2
+    assert err.strip().startswith(f"newsarchive: {lock}: not a lock file of ours")
+    assert victim.read_text() == "somebody's notes\n"
+    assert os.path.lexists(lock)  # not ours to remove either
+    assert not list(out.glob("*.tei.xml"))

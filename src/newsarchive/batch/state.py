@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
@@ -163,8 +165,13 @@ def _locked(path: Path, out_dir: Path, shard: tuple[int, int] | None) -> int | N
     """The locked descriptor of ``path``, or None to run unlocked; raises when held."""
     while True:
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
-        except OSError:
+            # Never through a symlink: the folder is shared and its files untrusted, and
+            # the pid is written into what is opened.
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o666)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise UsageError(
+                    f"{path}: not a lock file of ours (a symlink); remove it") from None
             return None
         if not _lock(fd):
             holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
@@ -176,6 +183,11 @@ def _locked(path: Path, out_dir: Path, shard: tuple[int, int] | None) -> int | N
                 "wait for it to end or choose another -o"
             )
         if _same_file(fd, path):
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
+                os.close(fd)  # a hard link to somebody's file: not ours to write or remove
+                raise UsageError(f"{path}: not a lock file of ours (a link to another file); "
+                                 "remove it")
             with contextlib.suppress(OSError):
                 os.ftruncate(fd, 0)
                 os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
@@ -185,7 +197,7 @@ def _locked(path: Path, out_dir: Path, shard: tuple[int, int] | None) -> int | N
 
 def _same_file(fd: int, path: Path) -> bool:
     try:
-        mine, named = os.fstat(fd), os.stat(path)
+        mine, named = os.fstat(fd), os.lstat(path)
     except OSError:
         return False
     return (mine.st_dev, mine.st_ino) == (named.st_dev, named.st_ino)
