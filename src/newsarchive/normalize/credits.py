@@ -372,10 +372,12 @@ _AFFILIATION = re.compile(r"\s*[(（](?P<inner>[^()（）]{2,30})[)）]$")
 
 def match_byline_with_affiliation(text: str, original: str) -> Found | None:
     found = _AFFILIATION.search(text)
-    if not found or found.start() == 0 or name_spans(found.group("inner")):
+    if not found or found.start() == 0 or has_sentence_punct(text[: found.start()]):
+        return None
+    if name_spans(found.group("inner")):
         return None
     byline = match_byline(text[: found.start()], original[: found.start()])
-    if byline is None or has_sentence_punct(text[: found.start()]):
+    if byline is None:
         return None
     byline.rule = "credit.byline+affiliation"
     byline.affiliation = original[found.start("inner") : found.end("inner")].strip()
@@ -414,12 +416,13 @@ def match_line(text: str, original: str) -> Found | None:
             found.date = code
         return found
     spaced = tuple(_rules()["spaced_editor_labels"])  # type: ignore[arg-type]
+    punctuated = has_sentence_punct(text)  # a byline holds no sentence punctuation
     return (
         match_editors(text, original)
         or _spaced_editor(text, original, spaced)
         or match_photographer_line(text, original)
-        or (None if has_sentence_punct(text) else match_byline(text, original))
-        or match_byline_and_photo(text, original)
+        or (None if punctuated else match_byline(text, original))
+        or (None if punctuated else match_byline_and_photo(text, original))
         or match_byline_with_affiliation(text, original)
         or match_photo(text, original)
         or _affiliation(text, original)
