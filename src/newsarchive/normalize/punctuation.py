@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from functools import cache
+from re import _constants as sre_constants  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
 
 from newsarchive.model import Article, Block, Edit
 from newsarchive.normalize._lines import HAN_RE, load_data
@@ -24,6 +26,40 @@ def _config() -> tuple[dict[str, str], frozenset[str], re.Pattern[str], re.Patte
     mapping = dict(data["map"])
     candidates = re.compile("[" + "".join(re.escape(k) for k in mapping) + "]")
     return mapping, frozenset(data["fullwidth_context"]), protect, candidates
+
+
+@cache
+def _protect_needs() -> tuple[tuple[str, ...], ...] | None:
+    """For each protected-span pattern, the literal strings any match of it contains (its
+    top-level runs of literal characters: "://", "www.", "@", ":"). A line holding all the
+    strings of none of them has no protected span, and the scan — tried at every position,
+    as the patterns open with look-behinds — is skipped. None: some pattern has no such
+    string (or ignores case), so every line is scanned."""
+    needs: list[tuple[str, ...]] = []
+    for pattern in load_data("punctuation.toml")["protect"]:
+        parsed = sre_parse.parse(pattern)
+        if parsed.state.flags & re.IGNORECASE:
+            return None
+        runs: list[str] = []
+        run = ""
+        for op, arg in parsed:
+            if op is sre_constants.LITERAL:
+                run += chr(arg)
+                continue
+            if run:
+                runs.append(run)
+            run = ""
+        if run:
+            runs.append(run)
+        if not runs:
+            return None
+        needs.append(tuple(runs))
+    return tuple(needs)
+
+
+def _may_protect(text: str) -> bool:
+    needs = _protect_needs()
+    return needs is None or any(all(r in text for r in runs) for runs in needs)
 
 
 def _is_context(ch: str) -> bool:
@@ -60,8 +96,9 @@ def _fix_once(text: str) -> str:
     if not found:
         return _SPACE_AROUND.sub("", text)
     protected: set[int] = set()
-    for span in protect.finditer(text):
-        protected.update(range(span.start(), span.end()))
+    if _may_protect(text):
+        for span in protect.finditer(text):
+            protected.update(range(span.start(), span.end()))
     marks = [i for i in found if i not in protected]
     changed: dict[int, str] = {}
     # Parentheses as pairs: convert both when the content or an outside neighbour is Chinese.
