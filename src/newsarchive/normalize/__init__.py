@@ -17,7 +17,7 @@ from newsarchive.errors import InputError
 from newsarchive.model import Article
 from newsarchive.normalize._lines import forget_counts
 from newsarchive.normalize.characters import clean_characters
-from newsarchive.normalize.chrome import strip_chrome
+from newsarchive.normalize.chrome import forget_matches, strip_chrome
 from newsarchive.normalize.content import detect_content
 from newsarchive.normalize.credits import extract_credits
 from newsarchive.normalize.dates import pick_date
@@ -56,6 +56,7 @@ def normalize(
     article: Article, options: Options, sidecar: dict[str, str] | None = None
 ) -> list[Article]:
     forget_counts()
+    forget_matches()
     page = clean_characters(check_language(article))  # Korean or Japanese: refused
     page = remove_pinyin(page)
     page = unify_script(page, working_script(options.script))

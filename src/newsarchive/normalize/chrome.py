@@ -144,9 +144,29 @@ def match_line(text: str) -> tuple[str, dict[str, str]] | None:
 
     A list bullet a converter put in front (w3m "•", lynx "*"/"+") does not hide the line.
     """
-    if (unbulleted := _BULLETS.sub("", text)) != text:
-        return _match(unbulleted) or _match(text)
-    return _match(text)
+    # Content detection and this step ask about the same lines: answered once per input
+    # (``forget_matches`` at the start of each normalisation), the facts a fresh copy.
+    if text in _MATCHES:
+        found = _MATCHES[text]
+    else:
+        if len(_MATCHES) >= _MAX_MATCHES:
+            _MATCHES.clear()
+        if (unbulleted := _BULLETS.sub("", text)) != text:
+            found = _match(unbulleted) or _match(text)
+        else:
+            found = _match(text)
+        _MATCHES[text] = found
+    return None if found is None else (found[0], dict(found[1]))
+
+
+_MATCHES: dict[str, tuple[str, dict[str, str]] | None] = {}
+_MAX_MATCHES = 4096  # a page of many lines: memory stays bounded
+
+
+def forget_matches() -> None:
+    """Drop the answers for the previous input (no input is faster for sharing lines with
+    the one before)."""
+    _MATCHES.clear()
 
 
 def _match(text: str) -> tuple[str, dict[str, str]] | None:
