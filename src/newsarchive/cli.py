@@ -403,7 +403,9 @@ def review(
         )
     except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP: click would say "Aborted!"
         _err(f"newsarchive: interrupted; the index of what was reviewed: {output}")
-        raise typer.Exit(128 + getattr(exc, "signum", 2)) from None
+        from newsarchive.batch.signals import exit_code
+
+        raise typer.Exit(exit_code(exc)) from None
     for failure in written.failures:
         _err(failure.error)
     done = written.inputs - len(written.failures)
@@ -432,8 +434,10 @@ def main() -> None:
         _err(f"newsarchive: {exc}")
         sys.exit(exc.exit_code)
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP in a batch (Stopped)
+        from newsarchive.batch.signals import exit_code
+
         _err("newsarchive: interrupted")
-        sys.exit(128 + getattr(exc, "signum", 2))
+        sys.exit(exit_code(exc))
     except Exception as exc:  # a bug: say so in one line, full trace with --debug
         if debug:
             raise

@@ -806,7 +806,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.globals.update(segs=segs_html, note=note_html, rows=rows_html)
+    env.globals.update(note=note_html, rows=rows_html)
     return env
 
 
@@ -1166,20 +1166,13 @@ def write_review(
         review.pages, review.articles = len(written), len(entries)
         note = ""
         if stopped is not None:
-            name = getattr(stopped, "signum", None)
-            why = signal_name(name) if name else "interrupted"
+            why = str(stopped) or "interrupted"  # Stopped says its signal's name
             note = f"stopped ({why}) after {done} of {review.inputs} inputs: run it again"
         html = render_index(entries, review.failures, review.inputs, title, stopped=note)
         atomic_write_bytes(index, html.encode("utf-8", "backslashreplace"))
     if stopped is not None:
         raise stopped
     return review
-
-
-def signal_name(signum: int) -> str:
-    import signal
-
-    return signal.Signals(signum).name
 
 
 def _sync_pages(folder: Path) -> None:

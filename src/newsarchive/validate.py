@@ -393,12 +393,11 @@ _NAME = "[A-Za-z][A-Za-z0-9]*"
 _RANGE = r"#string-range\({},[0-9]+,[0-9]+\)"
 # one #id, or #string-range pointers; caught: the id the first names (all the rule checks)
 _TARGET = re.compile(f"#({_NAME})|{_RANGE.format(f'({_NAME})')}(?: {_RANGE.format(_NAME)})*")
-_TARGET_SHAPE = f"#{_NAME}|{_RANGE.format(_NAME)}(?: {_RANGE.format(_NAME)})*"
 _SEG = '<seg type="(?:text|result)">[^<]*</seg>'
 _CHOICE = f"<choice>{_S}<orig>[^<]*</orig>{_S}<reg>[^<]*</reg>{_S}</choice>"
 _ITEM = (
     f'<change type="{_WORD}" subtype="{_WORD}" xml:id="e[0-9]+" n="[^"<]*"'
-    f'(?: source="{_SOURCE}")?(?: cert="low")?(?: target="(?:{_TARGET_SHAPE})")?'
+    f'(?: source="{_SOURCE}")?(?: cert="low")?(?: target="(?:{_TARGET.pattern})")?'
     f"(?:/>|>[^<]*(?:(?:{_SEG}|{_CHOICE})[^<]*)*</change>)"
 )
 _LOG = re.compile(f'<listChange xmlns="http://www.tei-c.org/ns/1.0"[^>]*>{_S}(?:{_ITEM}{_S})+'

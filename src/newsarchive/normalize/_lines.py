@@ -98,3 +98,11 @@ def indent_width(raw: str) -> int:
         else:
             break
     return width
+
+
+_HYPHEN_END = re.compile(r"[A-Za-z]-$")
+
+
+def joins_at_hyphen(upper: str, lower: str) -> bool:
+    """``upper`` ends in a Latin word wrapped at its hyphen that ``lower`` goes on with."""
+    return bool(_HYPHEN_END.search(upper)) and lower[:1].isascii() and lower[:1].isalpha()

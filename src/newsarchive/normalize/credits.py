@@ -340,9 +340,19 @@ def _unwrap(text: str) -> tuple[int, int, str | None] | None:
     return lead + 1, body_end - 1, code
 
 
+@cache
+def spaced_editor_labels() -> tuple[str, ...]:
+    return tuple(_rules()["spaced_editor_labels"])  # type: ignore[arg-type]
+
+
+@cache
+def _spaced_editor_re(labels: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(rf"(?P<label>{'|'.join(map(re.escape, labels))})\s+(?=\S)")
+
+
 def _spaced_editor(text: str, original: str, labels: tuple[str, ...]) -> Found | None:
     """ "编辑 张三": an editor label followed by a space, not a colon, then names only."""
-    found = re.match(rf"(?P<label>{'|'.join(map(re.escape, labels))})\s+(?=\S)", text)
+    found = _spaced_editor_re(labels).match(text)
     if not found:
         return None
     cut = found.end("label")
@@ -415,7 +425,7 @@ def match_line(text: str, original: str) -> Found | None:
         if found:
             found.date = code
         return found
-    spaced = tuple(_rules()["spaced_editor_labels"])  # type: ignore[arg-type]
+    spaced = spaced_editor_labels()
     punctuated = has_sentence_punct(text)  # a byline holds no sentence punctuation
     return (
         match_editors(text, original)

@@ -30,13 +30,13 @@ from newsarchive.normalize._lines import (
     has_sentence_punct,
     indent_width,
     is_heading_like,
+    joins_at_hyphen,
     load_data,
 )
 
 STEP = "segment"
 _INNER_SPACE = re.compile(f"[{HAN}“”\"'‘’》」』）)0-9A-Za-z][ ][{HAN}“”\"'‘’《「『（(0-9A-Za-z]")
 _SENTENCE_END = set("。！？!?")
-_HYPHEN_END = re.compile(r"[A-Za-z]-$")
 
 
 @dataclass
@@ -238,7 +238,7 @@ def _merge_rule(a: Line, b: Line, page: Page, width: int) -> str | None:
         return None
     if starts_continuation(b.text):
         return "join.continuation-punct"
-    if _HYPHEN_END.search(a.text) and b.text[:1].isascii() and b.text[:1].isalpha():
+    if joins_at_hyphen(a.text, b.text):
         return "join.hyphen"  # "Smart-" / "Market…": a Latin word wrapped at its hyphen
     if not page.wrapped or is_caption_start(b.text) or _is_marked_heading(b.text):
         return None

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from newsarchive.model import Article, Block, Edit
-from newsarchive.normalize._lines import han_count, load_data
+from newsarchive.normalize._lines import han_count, joins_at_hyphen, load_data
 from newsarchive.normalize.credits import shadow
 
 STEP = "title"
@@ -246,7 +246,7 @@ def _continues(upper: str, lower: str) -> bool:
     upper, lower = upper.strip(), lower.strip()
     if not upper or upper[-1] in "。！？!?…”’」』：:—" or is_opener(lower):
         return False
-    if re.search(r"[A-Za-z]-$", upper) and lower[:1].isascii() and lower[:1].isalpha():
+    if joins_at_hyphen(upper, lower):
         return True  # a Latin word wrapped at its hyphen ("Smart-" / "Market…")
     if furniture(upper) is not None or is_kicker(upper) or is_subtitle(upper):
         return False

@@ -164,7 +164,7 @@ def _template_document(east_asian: str, latin: str, lang: str) -> tuple[Any, dic
     doc = Document(io.BytesIO(_template(east_asian, latin, lang)))
     _freeze_constant_parts(doc)
     shared = {id(part): part for part in doc.part.package.iter_parts()
-              if not isinstance(part, _LIVE_PARTS) and not isinstance(part, XmlPart)}
+              if not isinstance(part, XmlPart)}  # the live parts are XmlParts too
     return doc, shared
 
 
@@ -297,7 +297,7 @@ _LATIN_RPR = f'<w:rPr><w:rStyle w:val="{_style_id(LATIN_STYLE)}"/></w:rPr>'
 
 def _plain_run(text: str, rpr: str = "") -> str:
     out = ["<w:r>", rpr]
-    for piece in _RUN_BREAKS.split(text) if _BREAK.search(text) else (text,):
+    for piece in _RUN_BREAKS.split(text):
         if piece == "\t":
             out.append("<w:tab/>")
         elif piece in ("\r", "\n"):
@@ -308,8 +308,6 @@ def _plain_run(text: str, rpr: str = "") -> str:
     out.append("</w:r>")
     return "".join(out)
 
-
-_BREAK = re.compile("[\t\r\n]")
 
 
 def _format_date(date: str | None) -> str | None:
