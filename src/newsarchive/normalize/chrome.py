@@ -95,12 +95,19 @@ def pieces() -> tuple[Piece, ...]:
     compiled: list[Piece] = []
     for piece in load_data("chrome.toml")["piece"]:
         if "words" in piece:
-            words = sorted(piece["words"], key=len, reverse=True)
+            words = sorted([*piece["words"], *piece.get("controls", ())], key=len, reverse=True)
             body = "|".join(re.escape(w) for w in words)
         else:
             body = piece["pattern"]
         compiled.append(Piece(piece["id"], re.compile(body), piece.get("separator", False)))
     return tuple(compiled)
+
+
+@cache
+def page_controls() -> tuple[str, ...]:
+    """The page controls among the navigation words ("打印", "纠错", "分享"…), longest first."""
+    words = (w for piece in load_data("chrome.toml")["piece"] for w in piece.get("controls", ()))
+    return tuple(sorted(words, key=len, reverse=True))
 
 
 def _iso_date(groups: dict[str, str | None]) -> str | None:

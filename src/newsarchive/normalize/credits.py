@@ -27,6 +27,7 @@ from functools import cache
 
 from newsarchive.model import Article, Block, Credit, Edit, Metadata
 from newsarchive.normalize._lines import ends_terminal, has_sentence_punct, load_data, load_list
+from newsarchive.normalize.chrome import page_controls
 from newsarchive.normalize.dates import parse_compact
 from newsarchive.normalize.script import converter
 
@@ -394,17 +395,24 @@ def match_byline_with_affiliation(text: str, original: str) -> Found | None:
     return byline
 
 
-# A page control beside the editor's credit: "责任编辑：张三 | 纠错", "【我要纠错】责任编辑：张三".
-_CONTROL = "(?:我要纠错|纠错|打印本页|打印|关闭窗口|关闭|收藏|分享)"
-_CONTROL_EDGE = re.compile(
-    rf"^[【\[]{_CONTROL}[】\]]\s*[|｜]?\s*"
-    rf"|\s*[|｜]?\s*(?:[【\[]{_CONTROL}[】\]]|(?<=[|｜ ]){_CONTROL})$"
-)
+@cache
+def _control_edge() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(a page control word, one at an edge of the line beside an editor's credit: "责任编辑：
+    张三 | 纠错", "【我要纠错】责任编辑：张三"). The words are chrome.toml's page controls; the
+    edge is searched only on a line holding one of them (the edge pattern is tried at every
+    position, the word alternation skips ahead by its first characters)."""
+    control = "(?:" + "|".join(map(re.escape, page_controls())) + ")"
+    edge = re.compile(
+        rf"^[【\[]{control}[】\]]\s*[|｜]?\s*"
+        rf"|\s*[|｜]?\s*(?:[【\[]{control}[】\]]|(?<=[|｜ ]){control})$"
+    )
+    return re.compile(control), edge
 
 
 def match_line(text: str, original: str) -> Found | None:
     """A whole line that is a credit (bare or in brackets), else None."""
-    if (control := _CONTROL_EDGE.search(text)) and control.group().strip():
+    word, edge = _control_edge()
+    if word.search(text) and (control := edge.search(text)) and control.group().strip():
         start, end = control.span()
         found = match_line(text[:start] + text[end:], original[:start] + original[end:])
         if found and found.credits and not found.authors:
