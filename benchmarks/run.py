@@ -310,8 +310,10 @@ def main() -> None:
     if args.stages_of:
         _stages_of(args.stages_of)
         return
-    sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
-    peer_sizes = [int(x) for x in args.peer_sizes.split(",") if x.strip()]
+    # A size of 0 (``--peer-sizes 0``) means none: a corpus of no articles measures nothing
+    # and would divide by zero in the table.
+    sizes = [n for x in args.sizes.split(",") if x.strip() and (n := int(x)) > 0]
+    peer_sizes = [n for x in args.peer_sizes.split(",") if x.strip() and (n := int(x)) > 0]
     jobs = max(1, args.jobs)
     work = args.work or Path(tempfile.mkdtemp(prefix="newsarchive-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -361,7 +363,8 @@ def main() -> None:
         cells = []
         for res in results.values():
             st = res["stages"]
-            cells.append(f"{1000 * st[stage] / st['articles']:>32.1f}" if st else f"{'-':>32}")
+            ok = st and st["articles"]  # --stage-n 0: no articles, nothing to divide by
+            cells.append(f"{1000 * st[stage] / st['articles']:>32.1f}" if ok else f"{'-':>32}")
         print(f"  {stage:<16}" + "".join(cells))
     print()
     print("start-up (convert of one seed input, fresh process):")
@@ -376,10 +379,13 @@ def main() -> None:
     head = f"{'articles':>8} {'wall s':>8} {'art/s':>7} {'CPU s':>8} {'art/CPU-s':>9}"
     print(f"  {'':<40} {head} {'peak RSS':>9}")
 
+    def rate(count: int, seconds: float) -> float:
+        return count / seconds if seconds > 0 else float("nan")  # a run that did nothing
+
     def line(label: str, count: int, run: Run, extra: str = "") -> None:
         print(
-            f"  {label:<40} {count:>8} {run.seconds:>8.1f} {count / run.seconds:>7.1f} "
-            f"{run.cpu:>8.1f} {count / run.cpu:>9.1f} {run.rss:>6.0f} MB{extra}"
+            f"  {label:<40} {count:>8} {run.seconds:>8.1f} {rate(count, run.seconds):>7.1f} "
+            f"{run.cpu:>8.1f} {rate(count, run.cpu):>9.1f} {run.rss:>6.0f} MB{extra}"
         )
 
     ours: dict[int, Run] = {}
@@ -398,8 +404,8 @@ def main() -> None:
             ratio = ""
             if n in ours:
                 ratio = (
-                    f"  ours/peers: {both.seconds / ours[n].seconds:.1f}x wall, "
-                    f"{both.cpu / ours[n].cpu:.1f}x CPU"
+                    f"  ours/peers: {rate(both.seconds, ours[n].seconds):.1f}x wall, "
+                    f"{rate(both.cpu, ours[n].cpu):.1f}x CPU"
                 )
             line("pandoc + LibreOffice (DOCX + PDF)", count, both, ratio)
 
