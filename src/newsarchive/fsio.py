@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import stat
 import tempfile
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
 
@@ -226,7 +226,9 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-_flushers: ThreadPoolExecutor | None = None
+@functools.cache
+def _flushers() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=4, thread_name_prefix="fsync")
 
 
 def _fsync_all(files: list[tuple[Path, int]]) -> None:
@@ -236,28 +238,21 @@ def _fsync_all(files: list[tuple[Path, int]]) -> None:
     one transaction and one cache flush, so an input of 3-4 editions waits for about one
     flush rather than for each in turn. Every call is waited for (none still runs when the
     files are closed); the first failure is raised, naming its file."""
-    global _flushers
     if not files:
         return
-    others: list[tuple[Path, Future[None]]] = []
-    if len(files) > 1:
-        if _flushers is None:
-            _flushers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="fsync")
-        others = [(path, _flushers.submit(os.fsync, fd)) for path, fd in files[1:]]
-    errors: list[OutputError] = []
-
-    def flushed(path: Path, flush: Callable[[], object]) -> None:
-        try:
-            flush()
-        except OSError as exc:
-            errors.append(OutputError(f"cannot write: {exc.strerror or exc}", str(path)))
-
-    first, fd = files[0]
-    flushed(first, lambda: os.fsync(fd))
-    for path, call in others:
-        flushed(path, call.result)
-    if errors:
-        raise errors[0]
+    calls = [(path, _flushers().submit(os.fsync, fd)) for path, fd in files[1:]]
+    failed: list[tuple[Path, BaseException]] = []
+    try:
+        os.fsync(files[0][1])
+    except OSError as exc:
+        failed.append((files[0][0], exc))
+    for path, call in calls:
+        if (exc := call.exception()) is not None:  # waits for it
+            failed.append((path, exc))
+    if failed:
+        path, exc = failed[0]
+        cause = getattr(exc, "strerror", None) or exc
+        raise OutputError(f"cannot write: {cause}", str(path)) from exc
 
 
 def atomic_write_many(files: dict[Path, bytes]) -> None:

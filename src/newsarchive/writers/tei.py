@@ -477,6 +477,8 @@ def lines_uri(file: str, lines: tuple[int, ...]) -> str | None:
     if not file or not lines or any(n < 1 for n in lines):
         return None
     base = _quoted(file)
+    if len(lines) == 1:  # an edit's one line (every change of the log): no runs to find
+        return f"{base}#line={lines[0] - 1},{lines[0]}"
     runs: list[list[int]] = []
     for n in lines:
         if runs and n == runs[-1][-1] + 1:
@@ -716,9 +718,10 @@ def _stand_off(root: etree._Element, article: Article, blocks: list[Block], ids:
     for number, (edit, (target, spans)) in enumerate(zip(article.provenance, plan, strict=True), 1):
         add(f'<change type="{_attr(_token(edit.action))}" subtype="{_attr(_token(edit.step))}"'
             f' xml:id="e{number}" n="{_attr(edit.rule)}"')
-        if edit.line is not None and edit.line >= 1 and md.source_file:
-            # lines_uri(file, (line,)), without its runs of lines
-            add(f' source="{_quoted(md.source_file)}#line={edit.line - 1},{edit.line}"')
+        # The form the body's @source has (the reader parses both with parse_lines_uri);
+        # percent-encoded and digits, so nothing in it to escape.
+        if edit.line is not None and (where := lines_uri(md.source_file, (edit.line,))):
+            add(f' source="{where}"')
         if edit.doubtful:
             add(' cert="low"')
         # one line per change: a space between the parts keeps pretty-printing out of it
