@@ -129,11 +129,34 @@ RULES: dict[str, tuple[tuple[str, str, int], str]] = {
 }
 
 
+# A tree as the writer builds it (pipeline.render checks that, not a parse of its bytes):
+# no pretty-printing white space between elements.
+_BUILT = etree.XMLParser(remove_blank_text=True)
+
+
+def _as_built(data: bytes) -> etree._Element | None:
+    try:
+        return etree.fromstring(data, _BUILT)
+    except etree.XMLSyntaxError:
+        return None  # a mutation that is no XML: nothing was built
+
+
+def _check(data: bytes, built: etree._Element | None = None) -> str | None:
+    """check_tei's verdict: None (valid) or the ValidationError's message."""
+    try:
+        validate.check_tei(data, "bad.tei.xml", built=built)
+    except validate.ValidationError as exc:
+        return str(exc)
+    return None
+
+
 @pytest.mark.parametrize("rule", sorted(RULES))
 def test_every_rule_still_rejects_with_its_message(rule: str, edition: str, before) -> None:
     (old, new, count), message = RULES[rule]
     assert validate.validate_tei(edition.encode()) == []
     bad = _sub(edition, old, new, count).encode()
+    # the tree it was built from is judged as the bytes are, with the same message
+    assert _check(bad) is not None and _check(bad, _as_built(bad)) == _check(bad)
     tree = etree.ElementTree(etree.fromstring(bad))
     # the rule as it was catches the mutation (else the table tests nothing) ...
     assert not before.validate(tree) or rule.startswith("archive-copy: TEI")
@@ -377,6 +400,8 @@ def test_an_item_of_the_edit_log_is_checked_as_the_whole_tree_is(
     bad = (data[:start] + _sub(data[start:end], old, new) + data[end:]).encode()
     problems = validate.validate_tei(bad, name="bad.tei.xml")
     assert problems == _whole(bad)
+    if (built := _as_built(bad)) is not None:
+        assert _check(bad, built) == _check(bad)
     if (what, old, new) in INVALID_ITEMS:
         assert problems, what
         validate.check_tei(data.encode(), "ok.tei.xml")
@@ -425,3 +450,35 @@ def test_a_mutated_edit_log_is_judged_as_the_whole_tree_judges_it(
     base = data.draw(st.sampled_from(seed_editions)).decode()
     bad = data.draw(_log_mutated(base)).encode()
     assert validate.validate_tei(bad, name="bad.tei.xml") == _whole(bad)
+    if (built := _as_built(bad)) is not None:
+        assert _check(bad, built) == _check(bad)
+
+
+def test_convert_checks_the_tree_it_built_and_parses_only_what_fails(
+    seed_articles, monkeypatch
+) -> None:
+    """pipeline.render validates the writer's tree, not a parse of its bytes; an edition
+    that is not shown valid that way is parsed and checked whole, as before."""
+    from newsarchive import pipeline
+    from newsarchive.writers import tei
+
+    parsed: list[str] = []
+    real_parse = validate._parse_source
+    monkeypatch.setattr(validate, "_parse_source",
+                        lambda data, label, *a: parsed.append(label) or real_parse(data, label, *a))
+    articles = [a for found in seed_articles.values() for a in found]
+    for article in articles:
+        assert pipeline.render(article, "tei", Options()) == tei.write_tei(article, Options())
+    assert parsed == []
+    real_build = tei.build_tei
+
+    def wrong(article, options, **kw):  # a writer gone wrong: a pointer to nothing
+        root = real_build(article, options, **kw)
+        change = root.find(".//{http://www.tei-c.org/ns/1.0}change[@target]")
+        change.set("target", "#nowhere")
+        return root
+
+    monkeypatch.setattr(tei, "build_tei", wrong)
+    with pytest.raises(validate.ValidationError, match='"#nowhere" does not point'):
+        pipeline.render(articles[0], "tei", Options())
+    assert len(parsed) == 1  # the bytes, for the lines of the message

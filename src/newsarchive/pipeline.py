@@ -95,10 +95,11 @@ def render(article: Article, fmt: str, options: Options, tei: bytes | None = Non
     """One edition of ``article`` as bytes; TEI is checked against the project schema."""
     if fmt == "tei":
         from newsarchive.validate import check_tei
-        from newsarchive.writers.tei import write_tei
+        from newsarchive.writers.tei import build_tei, serialize
 
-        data = write_tei(article, options)
-        check_tei(data, article.metadata.source_file or "<article>")
+        root = build_tei(article, options)
+        data = serialize(root)  # = write_tei(article, options); the tree is checked
+        check_tei(data, article.metadata.source_file or "<article>", built=root)
         return data
     if fmt == "docx":
         from newsarchive.writers.docx import write_docx
