@@ -41,6 +41,21 @@ def test_punctuation_is_idempotent(text: str) -> None:
     assert fix_punctuation(once) == once
 
 
+# Pieces of the protected spans (URLs, e-mail, times) among Chinese text and marks.
+_SPAN_PIECES = st.sampled_from(["http", "ftp", "://", "www", ".", "@", ":", "a", "1", "12",
+                                "-", "_", "+", "/", " ", "中", "，", ",", "("])
+
+
+@given(st.lists(_SPAN_PIECES, max_size=40).map("".join))
+def test_protected_spans_hold_the_string_that_gates_their_scan(text: str) -> None:
+    # A line is scanned for protected spans only when it holds one of the literal strings
+    # the data builds each span pattern around: no span may be found without one.
+    from newsarchive.normalize.punctuation import _config, _may_protect
+
+    if any(_config()[2].finditer(text)):
+        assert _may_protect(text), text
+
+
 @given(simplified_text)
 def test_simplified_text_is_unchanged_by_script_unification(text: str) -> None:
     article = Article(Metadata(), (Block("line", text, (1,)),))

@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from functools import cache
-from re import _constants as sre_constants  # type: ignore[attr-defined]
-from re import _parser as sre_parse  # type: ignore[attr-defined]
 
 from newsarchive.model import Article, Block, Edit
 from newsarchive.normalize._lines import HAN_RE, load_data
@@ -22,48 +20,38 @@ STEP = "punctuation"
 @cache
 def _config() -> tuple[dict[str, str], frozenset[str], re.Pattern[str], re.Pattern[str]]:
     data = load_data("punctuation.toml")
-    protect = re.compile("|".join(f"(?:{p})" for p in data["protect"]))
+    # Each part in its own group: an alternation in ``before`` or ``after`` cannot make the
+    # literal string optional.
+    protect = re.compile("|".join(
+        f"(?:(?:{p['before']}){re.escape(p['needs'])}(?:{p['after']}))" for p in data["protect"]
+    ))
     mapping = dict(data["map"])
     candidates = re.compile("[" + "".join(re.escape(k) for k in mapping) + "]")
     return mapping, frozenset(data["fullwidth_context"]), protect, candidates
 
 
 @cache
-def _protect_needs() -> tuple[tuple[str, ...], ...] | None:
-    """For each protected-span pattern, the literal strings any match of it contains (its
-    top-level runs of literal characters: "://", "www.", "@", ":"). A line holding all the
-    strings of none of them has no protected span, and the scan — tried at every position,
-    as the patterns open with look-behinds — is skipped. None: some pattern has no such
-    string (or ignores case), so every line is scanned."""
-    needs: list[tuple[str, ...]] = []
-    for pattern in load_data("punctuation.toml")["protect"]:
-        parsed = sre_parse.parse(pattern)
-        if parsed.state.flags & re.IGNORECASE:
-            return None
-        runs: list[str] = []
-        run = ""
-        for op, arg in parsed:
-            if op is sre_constants.LITERAL:
-                run += chr(arg)
-                continue
-            if run:
-                runs.append(run)
-            run = ""
-        if run:
-            runs.append(run)
-        if not runs:
-            return None
-        needs.append(tuple(runs))
-    return tuple(needs)
+def _protect_needs() -> tuple[str, ...]:
+    """The literal string each protected span holds ("://", "www.", "@", ":"): a line
+    holding none of them has no protected span, and the scan (tried at every position, as
+    the patterns open with look-behinds) is skipped. Known from the data, which builds each
+    pattern around its string, not from parsing the patterns."""
+    return tuple(dict.fromkeys(p["needs"] for p in load_data("punctuation.toml")["protect"]))
 
 
 def _may_protect(text: str) -> bool:
-    needs = _protect_needs()
-    return needs is None or any(all(r in text for r in runs) for runs in needs)
+    return any(needs in text for needs in _protect_needs())
 
 
 def _is_context(ch: str) -> bool:
-    return bool(HAN_RE.match(ch)) or ch in _config()[1]
+    context = _CONTEXT.get(ch)
+    if context is None:  # a character not met before: asked once per process
+        context = _CONTEXT[ch] = bool(HAN_RE.match(ch)) or ch in _config()[1]
+    return context
+
+
+# character -> whether it is Chinese context (Han or full-width punctuation)
+_CONTEXT: dict[str, bool] = {"": False}
 
 
 def _neighbour(text: str, index: int, step: int, changed: dict[int, str] | None = None) -> str:
@@ -94,7 +82,7 @@ def _fix_once(text: str) -> str:
     mapping, _, protect, candidates = _config()
     found = [m.start() for m in candidates.finditer(text)]
     if not found:
-        return _SPACE_AROUND.sub("", text)
+        return _SPACE_AROUND.sub("", text) if " " in text else text
     protected: set[int] = set()
     if _may_protect(text):
         for span in protect.finditer(text):
@@ -118,27 +106,34 @@ def _fix_once(text: str) -> str:
     # A run of marks (",," "?!") is Chinese as a whole when either end touches Chinese, so
     # that a second pass over the result finds nothing left to convert. Runs are taken left
     # to right and see the conversions made before them.
+    # (``_neighbour`` written out: this loop runs once per mark.)
     singles = [i for i in marks if text[i] not in "()"]
-    k = 0
-    while k < len(singles):
-        end = k
-        while end + 1 < len(singles) and singles[end + 1] == singles[end] + 1:
-            end += 1
-        first, last = singles[k], singles[end]
-        before = _neighbour(text, first, -1, changed)
-        after = _neighbour(text, last, 1, changed)
+    size, count, k = len(text), len(singles), 0
+    while k < count:
+        first = last = singles[k]
+        k += 1
+        while k < count and singles[k] == last + 1:
+            last = singles[k]
+            k += 1
+        j = first - 1
+        if j >= 0 and text[j] == " ":
+            j -= 1
+        before = changed.get(j, text[j]) if j >= 0 else ""
+        j = last + 1
+        if j < size and text[j] == " ":
+            j += 1
+        after = changed.get(j, text[j]) if j < size else ""
         if _is_context(before) or _is_context(after):
             for i in range(first, last + 1):
                 if not (text[i] == ":" and before.isdigit() and after.isdigit()):
                     changed[i] = mapping[text[i]]
-        k = end + 1
     if changed:
         chars = list(text)
         for i, ch in changed.items():
             chars[i] = ch
         text = "".join(chars)
     # A space beside a full-width mark is a leftover of half-width typing.
-    return _SPACE_AROUND.sub("", text)
+    return _SPACE_AROUND.sub("", text) if " " in text else text
 
 
 # Every space touching one of these marks goes (a plain-string replacement: no template
@@ -154,7 +149,8 @@ def unify_punctuation(article: Article) -> Article:
         if fixed != block.text:
             line = block.source_lines[0] if block.source_lines else None
             edits.append(Edit(STEP, "punct.full-width", "replace", block.text, fixed, line))
-        blocks.append(Block(block.kind, fixed, block.source_lines, block.credit))
+            block = Block(block.kind, fixed, block.source_lines, block.credit)
+        blocks.append(block)
     metadata = article.metadata
     for name in ("title", "subtitle"):
         value = getattr(metadata, name)
