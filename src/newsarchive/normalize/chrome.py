@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from re import _constants as sre_constants  # type: ignore[attr-defined]
-from re import _parser as sre_parse  # type: ignore[attr-defined]
 
 from newsarchive.model import Article, Block, Edit, Metadata
 from newsarchive.normalize._lines import has_sentence_punct, is_heading_like, load_data
@@ -28,7 +26,7 @@ class LineRule:
     max_len: int
     no_punct: bool
     keep_as: str | None = None  # metadata field that keeps the whole line (rights notice)
-    anchored: bool = False  # every alternative starts with ^: can only match at the start
+    anchored: bool = False  # matches at the start of the line only (``at_start``)
 
 
 @dataclass(frozen=True)
@@ -43,30 +41,16 @@ def line_rules() -> tuple[LineRule, ...]:
     return tuple(
         LineRule(
             r["id"],
-            re.compile(r["pattern"]),
+            # Anchored here, so that the rule is known to match at the start only (the gate
+            # below relies on it) without parsing its pattern.
+            re.compile(f"^(?:{r['pattern']})" if r.get("at_start") else r["pattern"]),
             r.get("max_len", 80),
             r.get("no_punct", False),
             r.get("keep_as"),
-            _starts_anchored(sre_parse.parse(r["pattern"])),
+            r.get("at_start", False),
         )
         for r in load_data("chrome.toml")["line"]
     )
-
-
-def _starts_anchored(parsed: sre_parse.SubPattern) -> bool:
-    """Whether every way the parsed pattern can match begins with ``^`` (conservative: a
-    pattern this cannot tell is treated as unanchored)."""
-    items = list(parsed)
-    if not items:
-        return False
-    op, arg = items[0]
-    if op is sre_constants.AT:
-        return arg is sre_constants.AT_BEGINNING
-    if op is sre_constants.BRANCH:
-        return all(_starts_anchored(branch) for branch in arg[1])
-    if op is sre_constants.SUBPATTERN:
-        return _starts_anchored(arg[-1])
-    return False
 
 
 def _ungrouped(pattern: str) -> str:
