@@ -18,8 +18,10 @@ pdfa.py turns the tree into the StructTreeRoot.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import itertools
+import operator
 import os
 import re
 import threading
@@ -29,7 +31,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, reduce
 from io import BytesIO
 from pathlib import Path
 from typing import Any, Literal
@@ -70,8 +72,6 @@ NO_END = frozenset("“‘（《「『【〔〈［｛〖〘〚｟([{")
 # A Latin word or number, kept on one line: "COVID-19", "3154.5", "1+N", "www.gov.cn".
 _LATIN_WORD = re.compile(r"[A-Za-z0-9\u00C0-\u024F]+(?:[-.,/:'_@&+#][A-Za-z0-9\u00C0-\u024F]+)*")
 _SPACE = re.compile(r"\s+")
-# One pass over the text: a Latin word/number, a run of spaces, or any single character.
-_ATOM = re.compile(f"({_LATIN_WORD.pattern})|(\\s+)|(.)", re.S)
 
 BODY_SIZE = 10.5  # 五号, the usual newspaper-reprint body size
 
@@ -399,27 +399,45 @@ def _width(text: str, font: str, size: float) -> float:
     return _em(text, font) * size
 
 
-class _UnitEms(dict[str, tuple[float, float]]):
-    """(``_em(unit)``, ``_end_trim`` of its last character) of a break unit, by unit: most
-    units are one character, or one with its marks, met again and again, and a dict lookup
-    is cheaper than an lru_cache call. Emptied when full (Latin words are unbounded)."""
+class _UnitWidths(dict[str, float]):
+    """A break unit's width (``_width(unit)``) at one font and size, by unit; ``trims``
+    holds the blank of its last character a line end does not count (``_end_trim`` times
+    the size). Most units are one character, or one with its marks, met again and again;
+    emptied when full (Latin words are unbounded); a unit of over 32 characters (a URL, a
+    run of marks) is not kept."""
 
     LIMIT = 65536
 
-    def __init__(self, font: str) -> None:
+    def __init__(self, font: str, size: float) -> None:
         super().__init__()
-        self.font = font
+        self.font, self.size = font, size
+        self.trims = _UnitTrims(self)
 
-    def __missing__(self, unit: str) -> tuple[float, float]:
-        if len(self) >= self.LIMIT:
-            self.clear()
-        value = self[unit] = _em(unit, self.font), _end_trim(self.font, unit[-1])
-        return value
+    def __missing__(self, unit: str) -> float:
+        width = _em(unit, self.font) * self.size
+        if len(unit) <= 32:
+            if len(self) >= self.LIMIT:
+                self.clear()
+                self.trims.clear()
+            self[unit] = width
+        return width
+
+
+class _UnitTrims(dict[str, float]):
+    def __init__(self, widths: _UnitWidths) -> None:
+        super().__init__()
+        self.widths = widths
+
+    def __missing__(self, unit: str) -> float:
+        trim = _end_trim(self.widths.font, unit[-1]) * self.widths.size
+        if len(unit) <= 32:
+            self[unit] = trim
+        return trim
 
 
 @lru_cache(maxsize=64)
-def _unit_ems(font: str) -> _UnitEms:
-    return _UnitEms(font)
+def _unit_widths(font: str, size: float) -> _UnitWidths:
+    return _UnitWidths(font, size)
 
 
 _PAIR = re.compile("(?<=[{0}])[{0}]".format(re.escape("".join(sorted(COMPRESSIBLE)))))
@@ -431,49 +449,42 @@ def _pairs(text: str) -> list[int]:
 
 
 def _prefix_widths(text: str, font: str, size: float) -> list[float]:
-    """``_width(text[:k])`` for every k, in one pass (a line of 200,000 marks has as many
+    """``_width(text[:k])`` for every k, by one ``accumulate`` over the characters' widths
+    with each compressed pair's adjustment after its second character: the additions
+    ``_em`` makes, in its order, so the same floats (a line of 200,000 marks has as many
     segments; measuring each prefix again was quadratic)."""
-    out = [0.0]
-    w = 0.0
-    for k, ch in enumerate(text):
-        w += _char_width(font, ch)
-        if k and ch in COMPRESSIBLE and text[k - 1] in COMPRESSIBLE:
-            w += _kern(font, text[k - 1], ch)
-        out.append(w * size)
-    return out
+    steps = list(map(_per_char(_char_width, font).__getitem__, text))
+    pairs = _pairs(text)
+    for i in reversed(pairs):
+        steps.insert(i + 1, _kern(font, text[i - 1], text[i]))
+    sums = list(itertools.accumulate(steps, initial=0.0))
+    for j, i in reversed(list(enumerate(pairs))):
+        del sums[i + j + 1]  # the sum between a pair's second character and its adjustment
+    return list(map(operator.mul, sums, itertools.repeat(size)))
+
+
+_OPEN = re.escape("".join(sorted(NO_END)))
+_LATIN_START = "A-Za-z0-9\u00C0-\u024F"  # what _LATIN_WORD starts with
+_CLOSE = re.escape("".join(sorted(NO_START)))
+# A break unit, in a text whose runs of spaces are single spaces: a Latin word or any other
+# character, with the opening marks (and spaces among them) before it and the closing marks
+# after it; or a space; or opening marks ending the text (joined to the unit before).
+_UNIT = re.compile(  # the single character tried first: the usual unit, found sooner
+    f"(?:[{_OPEN}][{_OPEN} ]*)?(?:[^\\s{_OPEN}{_LATIN_START}]|{_LATIN_WORD.pattern})[{_CLOSE}]*"
+    f"| |[{_OPEN}][{_OPEN} ]*\\Z"
+)
+_OPENING_RUN = re.compile(f"[{_OPEN}][{_OPEN} ]*")
 
 
 def units(text: str) -> list[str]:
-    """Glue atoms into break units: closing marks join the unit before them, opening marks
-    the unit after them, so a break can only fall where kinsoku allows it."""
-    out: list[str] = []
-    pending = ""  # opening marks waiting for the atom they belong to
-    for word, space, char in _ATOM.findall(text):
-        if space:
-            if pending:  # "（ x": keep the space inside the glued unit
-                pending += " "
-            else:
-                out.append(" ")
-            continue
-        # A Latin word/number never consists of marks; a character is one or not.
-        atom = word or char
-        opening = not word and char in NO_END
-        if not pending and out and out[-1] != " " and not word and char in NO_START:
-            out[-1] += atom
-        elif pending:
-            pending += atom
-            if not opening:
-                out.append(pending)
-                pending = ""
-        elif opening:
-            pending = atom
-        else:
-            out.append(atom)
-    if pending:
-        if out and out[-1] != " ":
-            out[-1] += pending  # a paragraph ending in an opening mark: keep it on the line
-        else:
-            out.append(pending)
+    """Break units: closing marks join the unit before them, opening marks the unit after
+    them, so a break can only fall where kinsoku allows it; a run of spaces is a " " unit
+    of its own or, among opening marks, part of theirs. One regex scan."""
+    out = _UNIT.findall(_SPACE.sub(" ", text))
+    # A paragraph ending in an opening mark: it stays on the line, with the unit before.
+    if len(out) > 1 and out[-2] != " " and _OPENING_RUN.fullmatch(out[-1]):
+        tail = out.pop()
+        out[-1] += tail
     return out
 
 
@@ -486,75 +497,115 @@ def _may_break(piece: str, nxt: str, i: int) -> bool:
 def break_lines(
     text: str, font: str, size: float, width: float, first_indent: float = 0.0
 ) -> list[Line]:
-    """Greedy fill of kinsoku-glued units; a unit wider than the line is cut by character."""
+    """Greedy fill of kinsoku-glued units; a unit wider than the line is cut by character.
+
+    A line's units are summed by ``accumulate`` and the first one that does not fit is
+    found by C-level iterators, not a Python step per unit; the sums are those of adding
+    one unit after the other, so every break and width is the same to the last bit."""
     lines: list[Line] = []
-    cur: list[str] = []
+    us = units(text)
+    n = len(us)
+    # Per unit: its width at a line start, its trim (the blank of a closing mark at a line
+    # end, not counted there) and its width after the unit before (with a compressed pair
+    # across the join; those are rare).
+    widths = _unit_widths(font, size)
+    alone = list(map(widths.__getitem__, us))
+    trims = list(map(widths.trims.__getitem__, us))
+    joined = alone
+    flat = "".join(us)
+    if n > 1 and (pairs := _pairs(flat)):
+        starts = list(itertools.accumulate(map(len, us), initial=0))
+        joined = alone.copy()
+        for p in pairs:
+            k = bisect.bisect_left(starts, p)
+            if starts[k] == p:
+                joined[k] = alone[k] + _kern(font, flat[p - 1], flat[p]) * size
+    cur: list[str] = []  # the start of the line: the rest of a unit cut by character
+    first = 0  # and then the whole units us[first:k]
     cur_w = 0.0
     room = width - first_indent  # the first line's; the others have no indent
+    limit = room + 1e-6
 
-    def flush(last: bool) -> None:
-        nonlocal cur, cur_w, room
-        while cur and cur[-1] == " ":  # a space at a line end is not printed
-            cur_w -= _width(cur.pop(), font, size)
+    def flush(end: int, last: bool) -> None:
+        nonlocal cur, cur_w, room, limit
+        while end > first and us[end - 1] == " ":  # a space at a line end is not printed
+            end -= 1
+            cur_w -= alone[end]
         indent = first_indent if not lines else 0.0
-        line = "".join(cur)
+        line = "".join(cur) + "".join(us[first:end])
         trim = _end_trim(font, line[-1]) * size if line else 0.0
         lines.append(Line(line, max(cur_w - trim, 0.0), indent, last))
         cur, cur_w, room = [], 0.0, width
+        limit = room + 1e-6
 
-    ems = _unit_ems(font)
-    for unit in units(text):
-        if unit == " " and not cur:
-            continue  # nor at a line start
-        if len(unit) <= 32:
-            em, trim = ems[unit]
-        else:  # a long URL or run of marks: not worth a cache entry
-            em, trim = _em(unit, font), _end_trim(font, unit[-1])
-        w = em * size
-        # A compressed pair across the join.
-        if cur and unit[0] in COMPRESSIBLE and (a := cur[-1][-1]) in COMPRESSIBLE:
-            w += _kern(font, a, unit[0]) * size
-        if cur_w + w - trim * size <= room + 1e-6:
-            cur.append(unit)
-            cur_w += w
-            continue
-        w = em * size
-        if unit == " ":
-            flush(last=False)
-            continue
-        if cur:
-            flush(last=False)
-        if w <= room + 1e-6:
-            cur, cur_w = [unit], w
-            continue
-        # Longer than a whole line (a URL, a hash, a long run of marks on a narrow
-        # column): cut at the last place kinsoku allows; with none, let the line run
-        # over and be squeezed by negative character spacing when drawn.
-        # Linear in the unit's length (a 200,000-comma run): once the piece is over the
-        # line with no place to cut, it stays over, and only the positions added since
-        # the last look can allow a cut (``start``), so neither is measured again.
+    def cut(unit: str) -> None:
+        """Set a unit longer than a whole line (a URL, a hash, a long run of marks on a
+        narrow column), the line empty: cut at the last place kinsoku allows; with none,
+        let the line run over and be squeezed by negative character spacing when drawn.
+        Linear in the unit's length (a 200,000-comma run): once the piece is over the line
+        with no place to cut, it stays over, and only the positions added since the last
+        look can allow a cut (``start``), so neither is measured again."""
+        nonlocal cur_w
         piece = ""
         over, start = False, 1
         for ch in unit:
-            if piece and (over or cur_w + _width(piece + ch, font, size) > room + 1e-6):
-                cut = max(
+            if piece and (over or cur_w + _width(piece + ch, font, size) > limit):
+                at = max(
                     (i for i in range(start, len(piece) + 1) if _may_break(piece, ch, i)),
                     default=0,
                 )
-                if not cut:
+                if not at:
                     over, start = True, len(piece) + 1
                     piece += ch
                     continue
-                cur.append(piece[:cut])
-                cur_w += _width(piece[:cut], font, size)
-                flush(last=False)
-                piece = piece[cut:]
+                cur.append(piece[:at])
+                cur_w += _width(piece[:at], font, size)
+                flush(first, last=False)
+                piece = piece[at:]
                 over, start = False, 1
             piece += ch
         cur.append(piece)
         cur_w += _width(piece, font, size)
-    if cur or not lines:
-        flush(last=True)
+
+    k = 0
+    while k < n:
+        if not cur and first == k:  # the line is empty
+            if us[k] == " ":  # not printed at a line start
+                first = k = k + 1
+            elif 0.0 + alone[k] - trims[k] <= limit:
+                cur_w = 0.0 + alone[k]
+                k += 1
+            else:
+                cut(us[k])
+                first = k = k + 1
+            continue
+        # The first unit from k that does not fit on the line, looked for 64 units at a
+        # time (more than a line holds but of narrow Latin), slices: an islice from k would
+        # step over all the units before it.
+        while True:
+            stop = k + 64
+            sums = itertools.accumulate(joined[k:stop], initial=cur_w)
+            next(sums)
+            over = map(limit.__lt__, map(operator.sub, sums, trims[k:stop]))
+            end = next(itertools.compress(itertools.count(k), over), min(stop, n))
+            cur_w = reduce(operator.add, joined[k:end], cur_w)
+            if end < stop or end == n:
+                break
+            k = end
+        if end == n:
+            break
+        flush(end, last=False)
+        first = k = end
+        if us[end] == " ":  # dropped at the break
+            first = k = end + 1
+        elif alone[end] <= limit:
+            cur_w = alone[end]
+            k = end + 1
+        else:
+            cut(us[end])
+            first = k = end + 1
+    if cur or first < n or not lines:
+        flush(n, last=True)
     else:
         last = lines[-1]
         lines[-1] = Line(last.text, last.width, last.indent, True)
