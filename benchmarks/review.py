@@ -85,8 +85,11 @@ def main() -> None:
         )
         if not args.open:
             return
-        step = max(1, len(pages) // max(1, args.open))
-        sample = [index, *pages[::step][: args.open]]
+        # Every index page, and a sample of the article pages.
+        index_pages = [p for p in pages if p.name.startswith("index-")]
+        articles = [p for p in pages if not p.name.startswith("index-")]
+        step = max(1, len(articles) // max(1, args.open))
+        sample = [index, *index_pages, *articles[::step][: args.open]]
         profile = work / "chromium"
         times = []
         for page in sample:

@@ -364,6 +364,42 @@ def test_rerun_replaces_the_pages(tmp_path: Path) -> None:
     assert SEEDS[0].stem not in index.read_text("utf-8")
 
 
+def test_index_in_pages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch larger than an index page: the index is split into pages of INDEX_ENTRIES,
+    flagged articles first across them, numbered on, each linking the others; every link
+    lands on an element of a written page; a smaller re-run removes the index pages it no
+    longer needs (and nothing else)."""
+    from newsarchive import review
+
+    monkeypatch.setattr(review, "INDEX_ENTRIES", 3)
+    inputs = [str(s) for s in SEEDS] * 2  # 10 inputs, 12 articles, two of them flagged
+    index = tmp_path / "out" / "review.html"
+    write_review(inputs, index, jobs=1)
+    pages = pages_dir(index)
+    more = sorted(p for p in pages.iterdir() if p.name.startswith("index-"))
+    assert [p.name for p in more] == [f"index-000{n}.html" for n in (2, 3, 4)]
+    flagged, numbers = [], []
+    for doc in [index, *more]:
+        dom = lxml_html.fromstring(doc.read_bytes())
+        rows = dom.xpath('//table[@class="batch"]/tbody/tr')
+        assert 1 <= len(rows) <= 3
+        flagged += ["flagged" in (row.get("class") or "") for row in rows]
+        numbers += [int(row.xpath("./td[1]")[0].text) for row in rows]
+        for href in dom.xpath("//a/@href"):
+            page, _, fragment = href.partition("#")
+            target = (doc.parent / page).resolve()
+            assert target.is_file(), (doc.name, href)
+            assert not fragment or f'id="{fragment}"' in target.read_text("utf-8")
+        for nav in dom.xpath('//nav[@class="pager"]'):
+            assert len(nav.xpath(".//a")) == 3 and len(nav.xpath(".//b")) == 1
+    assert numbers == list(range(1, 13))
+    assert flagged == sorted(flagged, reverse=True) and flagged.count(True) == 2
+    mine = pages / "index-notes.html"  # not a name of ours
+    mine.write_text("an archivist's file", "utf-8")
+    write_review(inputs[:4], index, jobs=1)  # 5 articles: two index pages
+    assert sorted(p.name for p in pages.glob("index-*")) == ["index-0002.html", "index-notes.html"]
+
+
 def test_cli_review(tmp_path: Path) -> None:
     out = tmp_path / "r.html"
     result = subprocess.run(
@@ -450,10 +486,18 @@ def test_review_stopped_by_a_signal(tmp_path: Path, signum: int, group: bool) ->
     assert code == 128 + signum, err
     assert "Traceback" not in err and "interrupted" in err
     written = sorted(pages.iterdir())
-    assert 4 <= len(written) < total
     assert [p for p in written if not p.name.endswith(".html")] == []  # no temporary file
     for page in written:
         assert page.read_text("utf-8").endswith("</html>\n"), page.name
     html = index.read_text("utf-8")
     assert f"stopped ({signal.Signals(signum).name}) after" in html and f"of {total} inputs" in html
-    assert html.count('href="review-pages/') >= len(written)
+    # Every page written is linked from the index or one of its pages.
+    index_pages = [index, *(p for p in written if p.name.startswith("index-"))]
+    articles = {p.name for p in written if not p.name.startswith("index-")}
+    assert 4 <= len(articles) < total
+    linked = {
+        href.partition("#")[0].rsplit("/", 1)[-1]
+        for doc in index_pages
+        for href in re.findall(r'href="([^"]+)"', doc.read_text("utf-8"))
+    }
+    assert articles <= linked

@@ -816,7 +816,7 @@ def pages_dir(index: Path) -> Path:
 
 
 _POOL_FROM = 50  # inputs: below this a worker pool's start-up costs more than it saves
-_PAGE_NAME = re.compile(r"\d{5,}-[A-Za-z0-9_-]*\.html")
+_PAGE_NAME = re.compile(r"\d{5,}-[A-Za-z0-9_-]*\.html|index-\d{4,}\.html")  # ours only
 
 
 def page_name(number: int, path: str) -> str:
@@ -829,7 +829,7 @@ def page_name(number: int, path: str) -> str:
 class Entry:
     """What the index keeps of one article: memory stays flat however many inputs there are."""
 
-    page: str  # href of its page, relative to the index
+    page: str  # file name of its page, in the pages' folder
     anchor: str
     number: int  # the input's place in the batch
     title: str
@@ -889,35 +889,73 @@ def render_page(
     )
 
 
+# Entries per index page. Headless Chromium took 2.5 s to open one index of 1,192 rows and
+# 1.5 s for 250 (1.0 s for an article page; process start included): the index is split so
+# every page opens in under 2 s however large the batch.
+INDEX_ENTRIES = 200
+
+
+def index_page_name(number: int) -> str:
+    """The file name of index page ``number`` (2 and on; page 1 is the index itself), in
+    the pages' folder so a later review may remove it without touching the user's files."""
+    return f"index-{number:04d}.html"
+
+
 def render_index(
     entries: Sequence[Entry],
     failures: Sequence[Failure],
     inputs: int,
     title: str = "newsarchive review",
     stopped: str = "",
-) -> str:
-    """The index page: flagged articles first (those an archivist must open), then the rest
-    in input order, each linked to its page; totals per kind of edit."""
+    *,
+    index_name: str = "review.html",
+    pages_name: str = "review-pages",
+    per_page: int | None = None,
+) -> list[str]:
+    """The index, as pages of ``per_page`` entries: flagged articles first (those an
+    archivist must open), then the rest in input order, each linked to its page; totals per
+    kind of edit and the failures on the first page, links to every index page on each.
+    Page 1 is ``index_name``; the others are :func:`index_page_name` in ``pages_name``."""
+    per_page = per_page or INDEX_ENTRIES  # read here, so a test may lower it
     ordered = sorted(entries, key=lambda e: (not e.flags, e.number, e.index))
     totals: dict[str, int] = {}
     for entry in entries:
         for kind, count in entry.counts.items():
             totals[kind] = totals.get(kind, 0) + count
-    return (
-        _environment()
-        .get_template("review.html.j2")
-        .render(
-            title=title,
-            css=_css(),
-            kinds=KINDS,
-            entries=ordered,
-            failures=list(failures),
-            totals={k: totals[k] for k in KINDS if k in totals},
-            version=__version__,
-            inputs=inputs,
-            stopped=stopped,
+    flagged = sum(1 for e in entries if e.flags)
+    count = max(1, -(-len(ordered) // per_page))
+    template = _environment().get_template("review.html.j2")
+    rendered = []
+    for number in range(1, count + 1):
+        first = number == 1
+
+        def href(target: int, first: bool = first) -> str:
+            if target == 1:
+                return index_name if first else f"../{index_name}"
+            name = index_page_name(target)
+            return f"{pages_name}/{name}" if first else name
+
+        rendered.append(
+            template.render(
+                title=title if first else f"{title} · {number}/{count}",
+                heading=title,
+                css=_css(),
+                kinds=KINDS,
+                entries=ordered[(number - 1) * per_page : number * per_page],
+                offset=(number - 1) * per_page,
+                articles=len(ordered),
+                flagged=flagged,
+                base=f"{pages_name}/" if first else "",
+                nav=[(k, href(k)) for k in range(1, count + 1)] if count > 1 else [],
+                current=number,
+                failures=list(failures) if first else [],
+                totals={k: totals[k] for k in KINDS if k in totals},
+                version=__version__,
+                inputs=inputs,
+                stopped=stopped,
+            )
         )
-    )
+    return rendered
 
 
 @dataclass(frozen=True)
@@ -964,10 +1002,9 @@ def _review_one(job: _Job) -> _Result:
     atomic_write_bytes(
         Path(_batch.pages) / name, html.encode("utf-8", "backslashreplace"), durable=False
     )
-    href = f"{Path(_batch.pages).name}/{name}"
     return [
         Entry(
-            href, v.anchor, number, v.title, v.title_supplied, v.source_file, v.index,
+            name, v.anchor, number, v.title, v.title_supplied, v.source_file, v.index,
             v.count, v.flags, v.counts,
         )
         for v in views
@@ -1153,23 +1190,31 @@ def write_review(
                 if failure:
                     review.failures.append(failure)
                 if found:
-                    written.add(found[0].page.rsplit("/", 1)[1])
+                    written.add(found[0].page)
                     entries.extend(found)
         except KeyboardInterrupt as exc:
             stopped = exc
+        review.pages, review.articles = len(written), len(entries)
+        note = ""
+        if stopped is not None:
+            why = str(stopped) or "interrupted"  # Stopped says its signal's name
+            note = f"stopped ({why}) after {done} of {review.inputs} inputs: run it again"
+        first, *more = render_index(
+            entries, review.failures, review.inputs, title, stopped=note,
+            index_name=index.name, pages_name=pages.name,
+        )
+        for number, html in enumerate(more, 2):
+            name = index_page_name(number)
+            atomic_write_bytes(pages / name, html.encode("utf-8", "backslashreplace"),
+                               durable=False)
+            written.add(name)
         # The pages of this run are synced in one pass (each was written atomically, not
         # durably): only then is the index that links them written, durably.
         _sync_pages(pages)
         for old in pages.iterdir():
             if _PAGE_NAME.fullmatch(old.name) and old.name not in written:
                 old.unlink(missing_ok=True)
-        review.pages, review.articles = len(written), len(entries)
-        note = ""
-        if stopped is not None:
-            why = str(stopped) or "interrupted"  # Stopped says its signal's name
-            note = f"stopped ({why}) after {done} of {review.inputs} inputs: run it again"
-        html = render_index(entries, review.failures, review.inputs, title, stopped=note)
-        atomic_write_bytes(index, html.encode("utf-8", "backslashreplace"))
+        atomic_write_bytes(index, first.encode("utf-8", "backslashreplace"))
     if stopped is not None:
         raise stopped
     return review
