@@ -1032,7 +1032,7 @@ def _warm_up(options: Options) -> None:
     _environment().get_template("review-page.html.j2")
 
 
-def _start_worker(batch: _Batch, parent: int) -> None:
+def _start_worker(batch: _Batch, parent: int, warmed: bool) -> None:
     from newsarchive.batch import signals
 
     global _batch
@@ -1040,7 +1040,8 @@ def _start_worker(batch: _Batch, parent: int) -> None:
     # SIGINT and SIGHUP ignored (the parent decides), SIGTERM a clean stop, and the worker
     # ends when the parent does, even by SIGKILL: the same as convert's workers.
     signals.setup_worker(parent)
-    _warm_up(batch.options)  # a no-op after fork: the parent did it
+    if not warmed:  # a forked worker has the parent's warm-up; a spawned one does its own
+        _warm_up(batch.options)
 
 
 _CHUNK = 8  # inputs per task: ~0.2 s of work, few round trips, a prompt stop
@@ -1081,7 +1082,7 @@ def _pooled(jobs: list[_Job], workers: int, batch: _Batch) -> Iterator[_Result]:
             workers,
             mp_context=multiprocessing.get_context(method),
             initializer=_start_worker,
-            initargs=(batch, os.getpid()),
+            initargs=(batch, os.getpid(), method == "fork"),
         )
 
     chunks = iter([jobs[i : i + _CHUNK] for i in range(0, len(jobs), _CHUNK)])
