@@ -280,22 +280,33 @@ def _runs(text: str) -> str:
     characters are dropped. Numbers and Latin words are runs of their own
     (``_LATIN_RUN``), in the Latin character style."""
     text = _clean(text)
+    # Most texts hold no & < > and no tab or line break: their runs need neither the
+    # escaping (str.translate looks up every character, ~0.4 ms an article) nor the split.
+    plain = _MARKUP.search(text) is None and _RUN_BREAK.search(text) is None
     out: list[str] = []
     pos = 0
     for m in _LATIN_RUN.finditer(text):
         if m.start() > pos:
-            out.append(_plain_run(text[pos : m.start()]))
-        out.append(_plain_run(m.group(), _LATIN_RPR))
+            out.append(_plain_run(text[pos : m.start()], "", plain))
+        out.append(_plain_run(m.group(), _LATIN_RPR, plain))
         pos = m.end()
     if pos < len(text) or not text:
-        out.append(_plain_run(text[pos:]))
+        out.append(_plain_run(text[pos:], "", plain))
     return "".join(out)
 
 
 _LATIN_RPR = f'<w:rPr><w:rStyle w:val="{_style_id(LATIN_STYLE)}"/></w:rPr>'
 
 
-def _plain_run(text: str, rpr: str = "") -> str:
+_MARKUP = re.compile("[&<>]")
+_RUN_BREAK = re.compile("[\t\r\n]")
+
+
+def _plain_run(text: str, rpr: str = "", plain: bool = False) -> str:
+    """One ``w:r``; ``plain``: ``text`` has nothing to escape and no break (one ``w:t``)."""
+    if plain and text:
+        space = ' xml:space="preserve"' if len(text.strip()) < len(text) else ""
+        return f"<w:r>{rpr}<w:t{space}>{text}</w:t></w:r>"
     out = ["<w:r>", rpr]
     for piece in _RUN_BREAKS.split(text):
         if piece == "\t":
