@@ -337,10 +337,13 @@ def _structure(pdf: Pdf, document: Node, language: str) -> None:
         return elem
 
     top = element(document, root)
+    by_page: dict[int, list[Mark]] = {}  # one pass: a scan of every mark per page was quadratic
+    for mark in owner:
+        by_page.setdefault(mark.page, []).append(mark)
     nums = Array()
     for index, page in enumerate(pdf.pages):
         page.obj.Tabs = Name.S
-        marks = sorted((m for m in owner if m.page == index), key=lambda m: m.mcid)
+        marks = sorted(by_page.get(index, ()), key=lambda m: m.mcid)
         if not marks:
             continue
         # MCIDs are 0..n-1 per page, in drawing order: the array index is the MCID.
