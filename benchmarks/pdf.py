@@ -15,7 +15,9 @@ cannot be set (a glyph missing from every font) are counted and left out.
 in the same process and the two write the same articles in alternating rounds, so both see
 the same load; printed per version: the least and the median round (CPU ms per article).
 reportlab's font registry is shared, so a change to the registered fonts (pdffonts.py) is
-measured with the fonts of the version imported last (this checkout's).
+measured with the fonts of the version imported last (this checkout's); against a revision
+before the CID fonts (pdffonts.CIDFont) the two drawings do not mix: run each in its own
+process (``PYTHONPATH=OLD_CHECKOUT/src``), alternating.
 """
 
 from __future__ import annotations

@@ -765,41 +765,117 @@ def test_lang_per_element_where_the_script_changes(tmp_path: Path) -> None:
         assert len(paras) >= 1
 
 
-def test_subsetter_makes_reportlabs_font_files() -> None:
-    """pdffonts.Subsetter stands in for reportlab's makeSubset: the same bytes for random
-    subsets of every face of the chain, composite glyphs (Liberation's accented letters,
-    DejaVu's) included."""
+def test_cid_font_programs_keep_every_glyph() -> None:
+    """pdffonts.Subsetter's programs: glyph i is the face's glyph chosen[i] (outline, with
+    composites' components resolved, and metrics), a glyph chosen twice is there twice, and
+    the components of composite glyphs (Liberation's accented letters, DejaVu's) follow."""
+    from fontTools.ttLib import TTFont as FTFont
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFontFace
 
-    from newsarchive.writers.pdf import font_chain
+    from newsarchive.writers.pdf import _outlines, font_chain
     from newsarchive.writers.pdffonts import Subsetter
 
     chain = font_chain(Options(), "zh-Hans")
     rng = random.Random(17)
-    composites = 0
+    composites = components = 0
     for spec in (chain.main, chain.latin, *chain.fallbacks):
         if spec is None:
             continue
         face = pdfmetrics.getFont(register_font(spec)).face
-        ours = Subsetter(face, face.makeSubset)
-        theirs = TTFontFace.makeSubset.__get__(face)  # reportlab's, whatever is installed
-        codes = sorted(face.charToGlyph)
-        for _ in range(8):
-            subset = [0, 32, *rng.sample(codes, min(254, len(codes)))]
-            assert ours(subset) == theirs(subset), spec
-        composites += sum(1 for g in ours.glyphs.values() if g and g[2])
-    assert composites, "no composite glyph met: the component renumbering went untested"
+        original = _outlines(spec)
+        glyf, hmtx, order = original["glyf"], original["hmtx"], original.getGlyphOrder()
+        subsetter = Subsetter(face)
+        gids = sorted(set(face.charToGlyph.values()))
+        for _ in range(4):
+            chosen = [0, *rng.sample(gids, min(300, len(gids)))]
+            chosen.append(chosen[5])  # two characters, one outline
+            data, glyph_map = subsetter.program(chosen)
+            assert glyph_map[:len(chosen)] == chosen
+            ours = FTFont(BytesIO(data))
+            assert ours["maxp"].numGlyphs == len(glyph_map)
+            new_order = ours.getGlyphOrder()
+            for new, old in enumerate(glyph_map):
+                mine, theirs = ours["glyf"][new_order[new]], glyf[order[old]]
+                assert mine.getCoordinates(ours["glyf"])[0] == theirs.getCoordinates(glyf)[0]
+                assert ours["hmtx"][new_order[new]] == hmtx[order[old]], (spec, old)
+                if theirs.isComposite():
+                    composites += 1
+                    assert [glyph_map[new_order.index(c.glyphName)] for c in mine.components] \
+                        == [order.index(c.glyphName) for c in theirs.components]
+            components += len(glyph_map) - len(chosen)
+    assert composites and components, "no composite glyph met: renumbering went untested"
 
 
-def test_number_array_formats_as_reportlab() -> None:
-    """pdffonts.NumberArray (the subsets' /Widths) writes PDFArray's bytes: ten numbers to a
-    line, integers and fractions as reportlab's fp_str has them."""
-    from reportlab.pdfbase import pdfdoc
+def test_to_unicode_cmap_and_widths_read_back() -> None:
+    """The ToUnicode CMap (bfchar and bfrange, at most 100 entries a block, UTF-16 with
+    surrogate pairs) and the compact /W array give back every CID's text and width."""
+    from reportlab.lib.rl_accel import fp_str
 
-    from newsarchive.writers.pdffonts import NumberArray
+    from newsarchive.writers.pdffonts import cid_set, to_unicode_cmap, widths_array
 
-    doc = pdfdoc.PDFDocument()
-    widths = [1000, 500.0, 333.0078125, 0, 250.5] * 52
-    for n in (0, 1, 9, 10, 11, 20, 21, len(widths)):
-        assert NumberArray(widths[:n]).format(doc) == pdfdoc.PDFArray(widths[:n]).format(doc), n
+    rng = random.Random(3)
+    texts = [*"0123456789", *"中文字", "\U00020000", "\U0002B820", *"ABC",
+             *(chr(rng.randrange(0x4E00, 0x9FA5)) for _ in range(330)), *"xyz{|}~"]
+    cmap = to_unicode_cmap(texts).decode("ascii")
+    back: dict[int, str] = {}
+    for kind, body in re.findall(r"\d+ begin(bfchar|bfrange)\n(.*?)\nend\1", cmap, re.S):
+        entries = body.splitlines()
+        assert 1 <= len(entries) <= 100
+        for entry in entries:
+            codes = [int(h, 16) for h in re.findall(r"<([0-9A-F]{4})>", entry)]
+            dest = bytes.fromhex(re.findall(r"<([0-9A-F]+)>", entry)[-1]).decode("utf-16-be")
+            if kind == "bfchar":
+                back[codes[0]] = dest
+            else:
+                assert codes[0] >> 8 == codes[1] >> 8
+                for k in range(codes[1] - codes[0] + 1):
+                    back[codes[0] + k] = chr(ord(dest) + k)
+    assert back == {cid: t for cid, t in enumerate(texts, 1)}
+    assert "beginbfrange" in cmap  # the digits, "ABC", "xyz{|}~"
+
+    widths = [1000, 1000, 500, 333.0078125, 1000, 250, 1000, 1000, 0, 600] * 40
+    default, array = widths_array(widths)
+    assert default == 1000
+    got = dict.fromkeys(range(1, len(widths) + 1), default)
+    for first, run in re.findall(r"(\d+) \[([^\]]*)\]", array.decode()):
+        for k, w in enumerate(run.split()):
+            got[int(first) + k] = float(w)
+    assert got == {cid: float(fp_str(w)) for cid, w in enumerate(widths, 1)}  # as reportlab
+    assert cid_set(10) == b"\xff\xc0" and cid_set(16) == b"\xff\xff"
+
+
+def test_each_face_embedded_once_as_a_cid_font(tmp_path: Path) -> None:
+    """One Type0 font (Identity-H, CIDFontType2, Identity CIDToGIDMap) per face used, whatever
+    the number of characters; Extension B text and a composite glyph (é in Liberation
+    Serif) extract back; the subset tags follow the glyphs; a CIDSet only at PDF/A-1."""
+    from fontTools.ttLib import TTFont as FTFont
+
+    extra = "𠀀𠀁\U0002A6D6爲 Café Ångström ā"
+    art = realistic()
+    art = art.evolve(blocks=[*art.blocks, Block("paragraph", extra)])
+    for level in ("1b", "2a"):
+        r = _build(f"cid-{level}", art, options=Options(pdfa=level), out=tmp_path)
+        check_fonts(r)
+        assert normalise_for_compare(extra) in normalise_for_compare(r.text())
+        with pikepdf.open(r.pdf) as pdf:
+            fonts = list(pdf.pages[0].Resources.Font.values())
+            names = [str(f.BaseFont).split("+", 1)[1] for f in fonts]
+            assert len(set(names)) == len(names) == 4, names  # UMing, Liberation, HanaMin A/B
+            for font in fonts:
+                assert (font.Subtype, font.Encoding) == ("/Type0", "/Identity-H")
+                (cid,) = font.DescendantFonts
+                assert (cid.Subtype, cid.CIDToGIDMap) == ("/CIDFontType2", "/Identity")
+                assert re.fullmatch(r"/[A-Z]{6}\+\S+", str(cid.BaseFont))
+                assert ("/CIDSet" in cid.FontDescriptor) == (level == "1b")
+                program = FTFont(BytesIO(cid.FontDescriptor.FontFile2.read_bytes()))
+                if "Liberation" in str(font.BaseFont):
+                    glyf = program["glyf"]
+                    assert any(glyf[n].isComposite() for n in program.getGlyphOrder())
+    other = _build("cid-other", realistic(), out=tmp_path)
+    with pikepdf.open(other.pdf) as a, pikepdf.open(tmp_path / "cid-2a.pdf") as b:
+        tags = [{str(f.BaseFont) for f in p.pages[0].Resources.Font.values()} for p in (a, b)]
+        # The extra text adds glyphs to Liberation (and the HanaMins) but none to UMing (its
+        # CJK characters are UMing's gaps): another glyph set, another tag; the same, the same.
+        assert {t.split("+")[1] for t in tags[0]} == {"UMingCN-0", "LiberationSerif"}
+        assert [t for t in tags[0] if "UMing" in t] == [t for t in tags[1] if "UMing" in t]
+        assert len(tags[0] | tags[1]) == 5

@@ -87,12 +87,27 @@ def controls(editions: dict[Path, str], tmp_path_factory: pytest.TempPathFactory
         made[path] = "7.1-11:"
     with pikepdf.open(source) as pdf:  # a font program removed (not embedded): 6.2.11.4.1
         for page in pdf.pages:
-            for font in page.Resources.Font.values():  # reportlab: simple TrueType fonts
-                if "/FontFile2" in font.FontDescriptor:
-                    del font.FontDescriptor["/FontFile2"]
+            for font in page.Resources.Font.values():  # Type0 fonts over a CIDFontType2
+                descriptor = font.DescendantFonts[0].FontDescriptor
+                if "/FontFile2" in descriptor:
+                    del descriptor["/FontFile2"]
         path = out / "font-not-embedded.pdf"
         pdf.save(path)
         made[path] = "6.2.11.4.1-"
+    part1 = next(p for p, lvl in editions.items() if lvl == "1b")
+    with pikepdf.open(part1) as pdf:  # PDF/A-1 wants a CID font subset's CIDSet: 6.3.5-3
+        for font in pdf.pages[0].Resources.Font.values():
+            del font.DescendantFonts[0].FontDescriptor["/CIDSet"]
+        path = out / "no-cidset.pdf"
+        pdf.save(path)
+        made[path] = "6.3.5-3:"
+    with pikepdf.open(source) as pdf:  # a CIDSet (optional at 2b) missing CIDs: 6.2.11.4.2
+        for font in pdf.pages[0].Resources.Font.values():
+            descriptor = font.DescendantFonts[0].FontDescriptor
+            descriptor.CIDSet = pdf.make_stream(b"\xff")
+        path = out / "short-cidset.pdf"
+        pdf.save(path)
+        made[path] = "6.2.11.4.2-2:"
     return made
 
 

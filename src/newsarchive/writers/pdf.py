@@ -38,7 +38,7 @@ from typing import Any, Literal
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.rl_accel import escapePDF, fp_str
+from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError
@@ -161,11 +161,10 @@ def register_font(spec: FontSpec) -> str:
     name = "NA-" + hashlib.sha1(str(spec).encode()).hexdigest()[:10]
     with _register_lock:
         try:
-            font = pdffonts.TTFont(name, str(spec.path), subfontIndex=spec.index)
-            # reportlab copies whole tables out of the font file for every subset it embeds
-            # (UMing's glyf table is megabytes); the tables never change, so read each once.
+            font = pdffonts.CIDFont(name, str(spec.path), subfontIndex=spec.index)
+            # The subsetter copies tables out of the font file (UMing's glyf table is
+            # megabytes); they never change, so each is read once.
             font.face.get_table = lru_cache(maxsize=None)(font.face.get_table)
-            pdffonts.install(font.face)
             pdfmetrics.registerFont(font)
             _SPECS[name] = spec
         except (TTFError, OSError, ValueError) as exc:
@@ -1213,7 +1212,8 @@ def write_pdf(
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=on_page)])
 
     root = Node("Document")
-    doc.build(_story(article, st, root), canvasmaker=_canvas_maker(page_count))
+    doc.build(_story(article, st, root),
+              canvasmaker=_canvas_maker(page_count, cid_set=options.pdfa.startswith("1")))
     return make_pdfa(buf.getvalue(), info, level=options.pdfa, attachments=attachments,
                      structure=root, astral=any(t and max(t) > "\uffff" for t in texts))
 
@@ -1227,29 +1227,20 @@ def _draw_string(canv: Any, x: float, y: float, text: str, style: Style) -> None
 
 
 class _Codes(dict[str, str]):
-    """Character -> its subset's font name (``/F1+2``) in one document, for a font chain
-    (or a face); ``esc`` holds the character's code in that subset, escaped for a PDF string.
-
-    reportlab's ``splitString`` assigns the codes with a Python loop over every character of
-    every run it is given; here each character goes through it once per document, alone
-    and in the order it is first drawn, so the codes and the font numbering are reportlab's
-    own, and every later line is two dict lookups per character."""
+    """Character -> the resource name (``/F1``) of its face in one document, for a font
+    chain (or a face); ``esc`` holds its CID as four hex digits. Each character is given
+    its CID once per document (:meth:`pdffonts.CIDFont.code`), when first drawn; every
+    later one is two dict lookups."""
 
     def __init__(self, doc: Any, font: str) -> None:
         super().__init__()
         self.doc = doc
         self.faces = _per_char(_face_or_font, font)
         self.esc: dict[str, str] = {}
-        self.names: dict[tuple[str, int], str] = {}
 
     def __missing__(self, ch: str) -> str:
-        face = self.faces[ch]
-        font = pdfmetrics.getFont(face)
-        ((subset, code),) = font.splitString(ch, self.doc)
-        name = self.names.get((face, subset))
-        if name is None:
-            name = self.names[face, subset] = font.getSubsetInternalName(subset, self.doc)
-        self.esc[ch] = escapePDF(code)
+        name, cid = pdfmetrics.getFont(self.faces[ch]).code(ch, self.doc)
+        self.esc[ch] = f"{cid:04X}"
         self[ch] = name
         return name
 
@@ -1279,7 +1270,7 @@ def _text(
     the operators reportlab's PDFTextObject writes for setCharSpace, setFillGray,
     setTextRenderMode(2) and setFont + textOut per run, without its cursor bookkeeping (a
     stringWidth per run) and its per-call set-up. One ``Tf`` and ``Tj`` per run of
-    characters in the same subset (of the same face), as reportlab writes them."""
+    characters in the same face, their 2-byte codes as a hex string."""
     code = ["BT", f"1 0 0 1 {fp_str(x, y)} Tm"]  # the canvas is bottom-up
     if char_space is not None:
         code.append(f"{fp_str(char_space)} Tc")
@@ -1287,18 +1278,19 @@ def _text(
         code.append(f"{fp_str(gray)} g")
     if fill_stroke:
         code.append("2 Tr")
-    tf = f" {fp_str(size)} Tf {fp_str(size * 1.2)} TL ("  # setFont's default leading
+    tf = f" {fp_str(size)} Tf <"
     codes = _codes(canv, font)
     esc = codes.esc
     for name, chars in itertools.groupby(text, codes.__getitem__):
-        code.append(name + tf + "".join(map(esc.__getitem__, chars)) + ") Tj")
+        code.append(name + tf + "".join(map(esc.__getitem__, chars)) + "> Tj")
     code.append("ET")
     return " ".join(code)
 
 
-def _canvas_maker(page_count: Any) -> Any:
+def _canvas_maker(page_count: Any, cid_set: bool) -> Any:
     """A canvas that opens with the outline shown and, when saved, defines the form every
-    footer draws the page count with (``page_count(canvas, total)``)."""
+    footer draws the page count with (``page_count(canvas, total)``); its fonts carry a
+    /CIDSet if ``cid_set`` (PDF/A-1 requires it; later parts only check one that is there)."""
     from reportlab.pdfgen.canvas import Canvas
 
     class _Canvas(Canvas):
@@ -1321,6 +1313,7 @@ def _canvas_maker(page_count: Any) -> Any:
 
     def make(*args: Any, **kwargs: Any) -> Canvas:
         canv = _Canvas(*args, **kwargs)
+        canv._doc.na_cid_set = cid_set
         canv.showOutline()
         return canv
 
