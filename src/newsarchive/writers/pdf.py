@@ -1215,7 +1215,7 @@ def write_pdf(
     doc.build(_story(article, st, root),
               canvasmaker=_canvas_maker(page_count, cid_set=options.pdfa.startswith("1")))
     return make_pdfa(buf.getvalue(), info, level=options.pdfa, attachments=attachments,
-                     structure=root, astral=any(t and max(t) > "\uffff" for t in texts))
+                     structure=root)
 
 
 _PAGE_COUNT = "NAPageCount"

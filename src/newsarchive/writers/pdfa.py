@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import mimetypes
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from io import BytesIO
@@ -265,32 +264,6 @@ def _attach(pdf: Pdf, attachments: dict[str, bytes], when: datetime) -> None:
     pdf.Root.AF = pdf.make_indirect(Array(specs))
 
 
-# reportlab writes a ToUnicode entry as "<%04X>" of the code point, so a character beyond
-# the BMP (CJK Extension B…) gets five hex digits, which readers take for garbage (pdftotext
-# gave U+2B82 for U+2B820); the CMap wants its UTF-16BE surrogate pair.
-_ASTRAL_ENTRY = re.compile(rb"^(<[0-9A-F]{2}> )<([0-9A-F]{5,6})>$", re.M)
-
-
-def _utf16_entry(match: re.Match[bytes]) -> bytes:
-    code = chr(int(match[2], 16)).encode("utf-16-be").hex().upper().encode()
-    return match[1] + b"<" + code + b">"
-
-
-def _fix_to_unicode(pdf: Pdf) -> None:
-    seen: set[tuple[int, int]] = set()
-    for page in pdf.pages:
-        fonts = page.obj.get("/Resources", {}).get("/Font", {})
-        for font in fonts.values():
-            cmap = font.get("/ToUnicode")
-            if cmap is None or cmap.objgen in seen:
-                continue
-            seen.add(cmap.objgen)
-            data = cmap.read_bytes()
-            fixed = _ASTRAL_ENTRY.sub(_utf16_entry, data)
-            if fixed != data:
-                cmap.write(fixed)  # compressed with the rest in _compress
-
-
 def _compress(pdf: Pdf) -> None:
     """Compress every stream not yet filtered, except the XMP packet (left readable)."""
     for obj in pdf.objects:
@@ -365,14 +338,14 @@ def make_pdfa(
     level: PdfaLevel = "2a",
     attachments: dict[str, bytes] | None = None,
     structure: Node | None = None,
-    astral: bool = True,
 ) -> bytes:
     """Return ``data`` (a reportlab PDF) as PDF/A-``level``, tagged and PDF/UA-1 when
     ``structure`` (the document's structure tree) is given.
 
     ``attachments`` are embedded in part 3 only: PDF/A-1 forbids embedded files and
-    PDF/A-2 allows only PDF/A ones. Level "a" needs ``structure``. ``astral=False`` says
-    no character beyond the BMP is drawn, so no ToUnicode entry needs mending.
+    PDF/A-2 allows only PDF/A ones. Level "a" needs ``structure``. The fonts' ToUnicode
+    CMaps are pdffonts.CIDFont's own, UTF-16 throughout (astral characters as surrogate
+    pairs), so none needs mending here.
     """
     if level not in LEVELS:
         raise ValueError(f"unknown PDF/A level {level!r}")
@@ -380,8 +353,6 @@ def make_pdfa(
         raise ValueError(f"PDF/A-{level} needs a structure tree")
     part = int(level[0])
     with Pdf.open(BytesIO(data)) as pdf:
-        if astral:
-            _fix_to_unicode(pdf)
         if part == 3 and attachments:
             _attach(pdf, attachments, info.created)
         if structure is not None:
