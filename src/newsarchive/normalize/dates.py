@@ -19,13 +19,14 @@ from functools import cache, lru_cache
 
 from newsarchive.model import Article, Edit
 from newsarchive.normalize._lines import has_sentence_punct, load_data
-from newsarchive.normalize.script import converter
+from newsarchive.normalize.script import convert_lines
 
 STEP = "dates"
 # Field sources this step may replace: a guess from chrome, or nothing yet.
 REPLACEABLE = (None, "chrome", "derived")
 _WEEKDAYS = "一二三四五六日"
 _TIME_OR_WEEKDAY = r"\d{1,2}:\d\d|星期|礼拜|周[一二三四五六日天]|[(（][一二三四五六日天][)）]"
+_DIGIT = re.compile(r"\d")
 # A headline this far above the opening is not this story's (a wrong title candidate).
 TITLE_REACH = 12
 
@@ -153,8 +154,12 @@ def _body_like(text: str) -> bool:
 @lru_cache(maxsize=8)
 def candidates(source_text: str) -> tuple[Candidate, ...]:
     """Every date the page prints outside body sentences, with its points."""
-    t2s = converter("t2s").convert
-    lines = [t2s(line) if re.search(r"\d", line) else "" for line in source_text.splitlines()]
+    lines = source_text.splitlines()
+    dated = [i for i, line in enumerate(lines) if _DIGIT.search(line)]
+    simplified = convert_lines("t2s", [lines[i] for i in dated])
+    lines = [""] * len(lines)  # a line without a digit holds no date
+    for i, text in zip(dated, simplified, strict=True):
+        lines[i] = text
     found_all: list[Candidate] = []
     partial: list[tuple[int, str, str, re.Match[str]]] = []
     full_years: list[tuple[int, int]] = []

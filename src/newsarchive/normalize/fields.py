@@ -21,7 +21,7 @@ from functools import cache
 from newsarchive.model import Article, Block, Edit, Metadata
 from newsarchive.normalize._lines import has_sentence_punct, load_data
 from newsarchive.normalize.dates import find_full_date, parse_compact
-from newsarchive.normalize.script import converter
+from newsarchive.normalize.script import convert_lines, converter
 
 STEP = "fields"
 # A thousands separator inside a number ("1,235"), which is no sentence punctuation.
@@ -37,6 +37,12 @@ def _rules() -> dict[str, object]:
 def _simple(text: str) -> str:
     simplified = converter("t2s").convert(text)
     return simplified if len(simplified) == len(text) else text
+
+
+def _simple_lines(texts: list[str]) -> list[str]:
+    """``[_simple(t) for t in texts]`` with one OpenCC call."""
+    return [s if len(s) == len(t) else t for s, t in zip(convert_lines("t2s", texts), texts,
+                                                          strict=True)]
 
 
 # ---- the corpus header block ------------------------------------------------------------
@@ -56,12 +62,13 @@ def _header_run(blocks: tuple[Block, ...]) -> list[int]:
     """Indexes of the first run of header lines (blank lines may sit between them)."""
     minimum = int(_rules()["header"]["min_run"])  # type: ignore[index]
     run: list[int] = []
+    simples = _simple_lines([b.text for b in blocks])
     for index, block in enumerate(blocks):
         if not block.text.strip():
             continue
-        if _header_re().match(_simple(block.text)):
+        if found := _header_re().match(simples[index]):
             run.append(index)
-            if _header_kind(_header_re().match(_simple(block.text)).group("label")) == "body":
+            if _header_kind(found.group("label")) == "body":
                 break
             continue
         if len(run) >= minimum:

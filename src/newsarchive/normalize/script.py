@@ -40,6 +40,20 @@ def converter(config: str) -> opencc.OpenCC:
     return opencc.OpenCC(f"{config}.json" if not config.endswith(".json") else config)
 
 
+def convert_lines(config: str, lines: list[str]) -> list[str]:
+    """``[convert(line) for line in lines]`` in one OpenCC call (a call costs more than a
+    short line's characters). OpenCC segments by the longest dictionary
+    entry at each position and no entry holds a line feed, so a line's conversion does not
+    depend on the lines around it; a line holding a line feed itself is converted alone."""
+    convert = converter(config).convert
+    if not lines:
+        return []
+    converted = convert("\n".join(lines)).split("\n")
+    if len(converted) != len(lines):
+        return [convert(line) for line in lines]
+    return converted
+
+
 def changed_han(before: str, after: str) -> int:
     if len(before) != len(after):  # phrase-level change of length: count all Han of before
         return han_count(before)
