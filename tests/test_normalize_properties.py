@@ -56,6 +56,24 @@ def test_protected_spans_hold_the_string_that_gates_their_scan(text: str) -> Non
         assert _may_protect(text), text
 
 
+# Pieces of caption credits ("开展廉洁主题教育 摄/汪新", "(新华社记者 王五 摄)") and their
+# look-alikes (影, 图片, 摄像): labels, names, separators, brackets, reporter words.
+_CAPTION_PIECES = st.sampled_from(["摄", "影", "图", "片", "像", "/", "：", ":", " ", "（", "）",
+                                   "(", ")", "记者", "新华社", "王五", "汪新", "、", "和", "张",
+                                   "仪式", "。", "，"])
+
+
+@given(st.lists(_CAPTION_PIECES, max_size=16).map("".join))
+def test_caption_credits_hold_a_label_that_gates_their_search(text: str) -> None:
+    # caption_credit searches a rule's pattern only on a line holding one of its labels
+    # (the pattern is built around their alternation): no match may be found without one.
+    from newsarchive.normalize.credits import _caption_rules
+
+    for _, labels, pattern in _caption_rules():
+        if pattern.search(text):
+            assert any(label in text for label in labels), text
+
+
 @given(simplified_text)
 def test_simplified_text_is_unchanged_by_script_unification(text: str) -> None:
     article = Article(Metadata(), (Block("line", text, (1,)),))

@@ -520,9 +520,23 @@ def strip_trailing_credits(
     return original, found_all
 
 
+@cache
+def _caption_rules() -> tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...]:
+    """(id, labels, pattern): the pattern built around the alternation of its labels."""
+    return tuple(
+        (r["id"], tuple(r["labels"]), re.compile(
+            r["pattern"].replace("LABEL", "|".join(map(re.escape, r["labels"])))
+            .replace("NAMES", _names_pattern())
+        ))
+        for r in _rules()["caption_credit"]  # type: ignore[union-attr]
+    )
+
+
 def caption_credit(text: str, original: str) -> tuple[str, str, str] | None:
     """(caption without credit, photographer, rule) for "开展廉洁主题教育 摄/汪新"."""
-    for rule, pattern in _compiled("caption_credit"):
+    for rule, labels, pattern in _caption_rules():
+        if not any(label in text for label in labels):
+            continue  # no match holds none of the labels
         found = pattern.search(text)
         if found and found.start() > 0 and (spans := name_spans(found.group("who"))):
             who = "、".join(_cut(original, s, found.start("who")) for s in spans)
