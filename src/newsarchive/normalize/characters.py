@@ -83,7 +83,7 @@ def clean_characters(article: Article) -> Article:
     for block in source:
         original = block.text
         if not _NEEDS_WORK.search(original):
-            blocks.append(Block(block.kind, original, block.source_lines, block.credit))
+            blocks.append(block)
             continue
         line = block.source_lines[0] if block.source_lines else None
         removed: dict[str, list[str]] = {}

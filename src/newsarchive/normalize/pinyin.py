@@ -31,6 +31,8 @@ GLOSS = re.compile(
 
 
 def remove_glosses(text: str) -> tuple[str, list[str]]:
+    if "(" not in text and "（" not in text:
+        return text, []  # every gloss opens with one (GLOSS is tried at every position)
     found: list[str] = []
     while True:  # a doubled gloss 业(bào)(bào) only follows its character once the first goes
         now = [m.group(0) for m in GLOSS.finditer(text)]
@@ -50,5 +52,7 @@ def remove_pinyin(article: Article) -> Article:
             edits.append(
                 Edit(STEP, "pinyin.gloss", "remove", " ".join(found), f"{len(found)} glosses", line)
             )
-        blocks.append(Block(block.kind, cleaned, block.source_lines, block.credit))
+            blocks.append(Block(block.kind, cleaned, block.source_lines, block.credit))
+        else:
+            blocks.append(block)  # unchanged (most lines): no copy
     return article.evolve(blocks=blocks, edits=edits)
