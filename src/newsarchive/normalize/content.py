@@ -124,11 +124,11 @@ def _is_notice(text: str, inside: bool) -> bool:
 
 
 def _is_list_header(core: str) -> bool:
-    stripped = core.translate(_BRACKETS).strip(" -_|｜")
-    if not SENTENCE_PUNCT.isdisjoint(stripped) or han_count(stripped) > _t(
-        "list_header_max_han"
-    ):  # the cheaper test first
+    # The brackets, colons and edges ``stripped`` loses are neither sentence punctuation
+    # nor Han, so both tests read ``core`` (its Han count is known) before the translate.
+    if not SENTENCE_PUNCT.isdisjoint(core) or han_count(core) > _t("list_header_max_han"):
         return False
+    stripped = core.translate(_BRACKETS).strip(" -_|｜")
     found = _list_header_re().search(stripped)
     # The header is (nearly) the whole line: "日报新闻-相关报道" yes, a headline no.
     return bool(found) and len(stripped) - len(found.group()) <= 6
