@@ -25,7 +25,12 @@ from newsarchive.normalize.fields import header_fields, pick_newspaper
 from newsarchive.normalize.language import check_language
 from newsarchive.normalize.pinyin import remove_pinyin
 from newsarchive.normalize.punctuation import unify_punctuation
-from newsarchive.normalize.script import to_target_script, unify_script, working_script
+from newsarchive.normalize.script import (
+    forget_conversion,
+    to_target_script,
+    unify_script,
+    working_script,
+)
 from newsarchive.normalize.segment import segment
 from newsarchive.normalize.sidecar import apply_sidecar
 from newsarchive.normalize.split import split_page
@@ -57,6 +62,7 @@ def normalize(
 ) -> list[Article]:
     forget_counts()
     forget_matches()
+    forget_conversion()
     page = clean_characters(check_language(article))  # Korean or Japanese: refused
     page = remove_pinyin(page)
     page = unify_script(page, working_script(options.script))

@@ -40,16 +40,36 @@ def converter(config: str) -> opencc.OpenCC:
     return opencc.OpenCC(f"{config}.json" if not config.endswith(".json") else config)
 
 
+def convert_text(config: str, text: str) -> str:
+    """``converter(config).convert(text)``, the last answer kept: the script step converts
+    the page's lines joined to detect its script, and the fields step converts the same
+    lines again (a page already in the working script is not changed in between)."""
+    key = (config, text)
+    converted = _LAST.get(key)
+    if converted is None:
+        _LAST.clear()
+        converted = _LAST[key] = converter(config).convert(text)
+    return converted
+
+
+_LAST: dict[tuple[str, str], str] = {}  # the last (config, text) and its conversion
+
+
+def forget_conversion() -> None:
+    """Drop the previous input's page (no input is faster for repeating the one before)."""
+    _LAST.clear()
+
+
 def convert_lines(config: str, lines: list[str]) -> list[str]:
     """``[convert(line) for line in lines]`` in one OpenCC call (a call costs more than a
     short line's characters). OpenCC segments by the longest dictionary
     entry at each position and no entry holds a line feed, so a line's conversion does not
     depend on the lines around it; a line holding a line feed itself is converted alone."""
-    convert = converter(config).convert
     if not lines:
         return []
-    converted = convert("\n".join(lines)).split("\n")
+    converted = convert_text(config, "\n".join(lines)).split("\n")
     if len(converted) != len(lines):
+        convert = converter(config).convert
         return [convert(line) for line in lines]
     return converted
 
@@ -77,7 +97,7 @@ def detect_script(text: str) -> tuple[str, float]:
     han = han_count(text)
     if not han:
         return "none", 0.0
-    changed = changed_han(text, converter("t2s").convert(text))
+    changed = changed_han(text, convert_text("t2s", text))
     share = changed / han
     # Two changed characters at least, so one variant character in a short text (閤乐祠)
     # does not make it Traditional.
@@ -112,11 +132,11 @@ def unify_script(article: Article, target: str = "hans") -> Article:
     metadata = metadata.with_field("language", language, "derived")
     if source == language:  # already in the target script: leave every character alone
         return article.evolve(metadata=metadata, edits=edits)
-    convert = converter(config).convert
     blocks: list[Block] = []
     total = 0
-    for block in article.blocks:
-        converted = convert(block.text)
+    for block, converted in zip(article.blocks,
+                                convert_lines(config, [b.text for b in article.blocks]),
+                                strict=True):
         if converted != block.text:
             count = changed_han(block.text, converted)
             total += count
