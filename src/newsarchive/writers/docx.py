@@ -786,6 +786,7 @@ def _package_bytes(
             members.append((part.partname.rels_uri.membername, part.rels.xml, False))
 
     stamp = when.astimezone(UTC).timetuple()[:6]
+    deflate = compression == zipfile.ZIP_DEFLATED
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression) as dst:
         for name, blob, constant in members:
@@ -793,7 +794,10 @@ def _package_bytes(
             member.compress_type = compression
             member.create_system = 0
             member.external_attr = 0
-            if constant and compression == zipfile.ZIP_DEFLATED:
+            # A small member (content types, relationships, app.xml, a header) is mostly
+            # the same bytes from article to article, and deflating it costs zlib's set-up
+            # (~40 us) more than its bytes: it is looked up by content like the shared parts.
+            if deflate and (constant or len(blob) <= _SMALL_MEMBER):
                 # what writestr does, with the deflated bytes known: zipfile still writes
                 # the headers, sizes and CRC, so the member's bytes are the same
                 member.file_size = len(blob)
@@ -805,7 +809,10 @@ def _package_bytes(
     return out.getvalue()
 
 
-@functools.lru_cache(maxsize=64)
+_SMALL_MEMBER = 4096  # bytes; document.xml (~20 KB, new every article) is deflated as it is
+
+
+@functools.lru_cache(maxsize=128)
 def _deflated(blob: bytes) -> bytes:
     """``blob`` as zipfile deflates it (raw deflate, zlib's default level, one write)."""
     compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
