@@ -494,14 +494,21 @@ def test_runs_with_markup_characters_and_latin_words_match_python_docx(text: str
 
 def test_shared_parts_zip_as_zipfile_zips_them(monkeypatch: pytest.MonkeyPatch) -> None:
     """The parts no article changes are shared with the template and deflated once per
-    process: the package is byte for byte the one zipfile makes deflating every member."""
+    process, small members deflated once per content, content types and relationships
+    serialised once per shape: the package is byte for byte the one zipfile makes
+    deflating every member, with python-docx serialising every item (the bare article has
+    no custom.xml, so other content types and package relationships, between the others)."""
     from newsarchive.writers import docx
 
-    articles = [simplified_article(), traditional_article()]
+    bare = Article(Metadata(), (Block("paragraph", "只有一段正文。"),))
+    articles = [simplified_article(), bare, traditional_article(), simplified_article(), bare]
     fast = [write_docx(a, Options()) for a in articles]
+    assert fast[0] == fast[3] and fast[1] == fast[4] and fast[0] != fast[1]
     plain = docx._package_bytes
     monkeypatch.setattr(docx, "_package_bytes",
                         lambda doc, when, compression, shared=None: plain(doc, when, compression))
+    monkeypatch.setattr(docx, "_SMALL_MEMBER", -1)
+    monkeypatch.setattr(docx, "_remembered", lambda key, make: make())
     assert [write_docx(a, Options()) for a in articles] == fast
     for data in fast:
         with zipfile.ZipFile(io.BytesIO(data)) as z:

@@ -28,7 +28,7 @@ import os
 import re
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -776,14 +776,16 @@ def _package_bytes(
     parts = list(pkg.iter_parts())
     for part in parts:
         part.before_marshal()
+    types = tuple((part.partname, part.content_type) for part in parts)
     members: list[tuple[str, bytes, bool]] = [
-        (CONTENT_TYPES_URI.membername, _ContentTypesItem.from_parts(parts).blob, False),
-        (PACKAGE_URI.rels_uri.membername, pkg.rels.xml, False),
+        (CONTENT_TYPES_URI.membername, _content_types(types, parts), False),
+        (PACKAGE_URI.rels_uri.membername, _rels_xml(PACKAGE_URI.baseURI, pkg.rels), False),
     ]
     for part in parts:
         members.append((part.partname.membername, part.blob, id(part) in (shared or ())))
         if len(part.rels):
-            members.append((part.partname.rels_uri.membername, part.rels.xml, False))
+            members.append((part.partname.rels_uri.membername,
+                            _rels_xml(part.partname.baseURI, part.rels), False))
 
     stamp = when.astimezone(UTC).timetuple()[:6]
     deflate = compression == zipfile.ZIP_DEFLATED
@@ -807,6 +809,39 @@ def _package_bytes(
             else:
                 dst.writestr(member, blob)
     return out.getvalue()
+
+
+# [Content_Types].xml and the .rels items are the same for nearly every article, and
+# python-docx builds each from an element tree (and a relative path per relationship):
+# each is made by python-docx once per distinct input, which is all its bytes depend on.
+_SERIALISED: dict[tuple[Any, ...], bytes] = {}
+_SERIALISED_MAX = 256
+
+
+def _remembered(key: tuple[Any, ...], make: Callable[[], bytes]) -> bytes:
+    blob = _SERIALISED.get(key)
+    if blob is None:
+        if len(_SERIALISED) >= _SERIALISED_MAX:
+            _SERIALISED.clear()  # a batch of many shapes: start again rather than grow
+        blob = _SERIALISED[key] = make()
+    return blob
+
+
+def _content_types(types: tuple[tuple[str, str], ...], parts: list[Any]) -> bytes:
+    """python-docx's [Content_Types].xml of ``parts`` (``types``: their names and types,
+    all it reads of them)."""
+    return _remembered(("types", types), lambda: _ContentTypesItem.from_parts(parts).blob)
+
+
+def _rels_xml(base: str, rels: Any) -> bytes:
+    """python-docx's .rels item of ``rels`` (relative to ``base``): its bytes depend on
+    each relationship's id, type, external flag and target (a part's name, made relative
+    to ``base``, or the external address)."""
+    key = ("rels", base, tuple(
+        (rel.rId, rel.reltype, rel.is_external,
+         rel.target_ref if rel.is_external else rel.target_part.partname)
+        for rel in rels.values()))
+    return _remembered(key, lambda: rels.xml)
 
 
 _SMALL_MEMBER = 4096  # bytes; document.xml (~20 KB, new every article) is deflated as it is
