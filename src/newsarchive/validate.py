@@ -402,8 +402,9 @@ _ITEM = (
 )
 _LOG = re.compile(f'<listChange xmlns="http://www.tei-c.org/ns/1.0"[^>]*>{_S}(?:{_ITEM}{_S})+'
                   "</listChange>")
-_TARGETS = etree.XPath("/t:TEI/t:standOff/t:listChange/t:change/@target", namespaces=_TEI_NS)
-_ALL_IDS = etree.XPath("//@xml:id")
+_TARGETS = etree.XPath("/t:TEI/t:standOff/t:listChange/t:change/@target", namespaces=_TEI_NS,
+                      smart_strings=False)
+_ALL_IDS = etree.XPath("//@xml:id", smart_strings=False)  # plain strings: no parent links
 
 
 def _set_aside_edit_log(tree: etree._ElementTree) -> list[tuple[etree._Element, list]] | None:

@@ -715,13 +715,25 @@ def _stand_off(root: etree._Element, article: Article, blocks: list[Block], ids:
     out = [f'<standOff xmlns="{TEI_NS}"><listChange type="normalisation" xml:lang="en">']
     add = out.append
     empty = False  # some orig, reg or seg of no characters
+    # An article's edits have a handful of actions, steps and rules: each attribute text is
+    # made once (the same function of the value), not once per change.
+    words: dict[str, str] = {}
+    rules: dict[str, str] = {}
+    base = _quoted(md.source_file) if md.source_file else None
     for number, (edit, (target, spans)) in enumerate(zip(article.provenance, plan, strict=True), 1):
-        add(f'<change type="{_attr(_token(edit.action))}" subtype="{_attr(_token(edit.step))}"'
-            f' xml:id="e{number}" n="{_attr(edit.rule)}"')
-        # The form the body's @source has (the reader parses both with parse_lines_uri);
-        # percent-encoded and digits, so nothing in it to escape.
-        if edit.line is not None and (where := lines_uri(md.source_file, (edit.line,))):
-            add(f' source="{where}"')
+        action, step, rule = edit.action, edit.step, edit.rule
+        if action not in words:
+            words[action] = _attr(_token(action))
+        if step not in words:
+            words[step] = _attr(_token(step))
+        if rule not in rules:
+            rules[rule] = _attr(rule)
+        add(f'<change type="{words[action]}" subtype="{words[step]}"'
+            f' xml:id="e{number}" n="{rules[rule]}"')
+        # The form the body's @source has (lines_uri of the one line; the reader parses
+        # both with parse_lines_uri); percent-encoded and digits, nothing to escape.
+        if base is not None and edit.line is not None and edit.line >= 1:
+            add(f' source="{base}#line={edit.line - 1},{edit.line}"')
         if edit.doubtful:
             add(' cert="low"')
         # one line per change: a space between the parts keeps pretty-printing out of it
