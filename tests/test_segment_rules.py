@@ -81,3 +81,18 @@ def test_punctuation_only_line_restored_from_an_earlier_removal() -> None:
                       article.source_text)
     kinds = _kinds(article)
     assert kinds[0] == ("paragraph", SENT + "，记者了解到。")
+
+
+def test_the_narrow_opening_rule_segment_and_title_share() -> None:
+    # One rule (segment.toml narrow_run) for both steps: enough lines of one width, and the
+    # line below wider than all of them by more than the slack.
+    from newsarchive.normalize._lines import in_narrow_run, narrow_run, narrow_run_rule
+
+    least, slack = narrow_run_rule()["min_lines"], 4
+    run = [20, 22, 19][:least] + [21] * max(0, least - 3)
+    assert narrow_run(run, max(run) + slack + 1, slack)
+    assert not narrow_run(run, max(run) + slack, slack)  # not wider by more than the slack
+    assert not narrow_run(run[: least - 1], 40, slack)  # too few lines: a stacked headline
+    assert not narrow_run([*run, min(run) + slack + 1], 60, slack)  # not one width
+    assert in_narrow_run(24, 20, slack) and in_narrow_run(16, 20, slack)
+    assert not in_narrow_run(25, 20, slack)

@@ -85,6 +85,31 @@ def display_width(text: str) -> int:
 _WIDE: dict[str, bool] = {}
 
 
+@cache
+def narrow_run_rule() -> dict[str, int]:
+    """Parameters of the narrow-opening rule (segment.toml ``narrow_run``): min_lines,
+    slack_columns (segment.py's measure), slack_chars (title.py's)."""
+    return {k: int(v) for k, v in load_data("segment.toml")["narrow_run"].items()}
+
+
+def narrow_run(widths: list[int], below: int, slack: int) -> bool:
+    """The narrow-opening rule, written once for segment.py and title.py: the widths of a
+    run of unpunctuated lines (each within ``slack`` of the run's first: ``in_narrow_run``)
+    and the width of the punctuated line set straight below it make a story's opening set
+    narrow beside a picture when the run has ``min_lines`` lines at least, of one width
+    within ``slack``, and the line below is wider than all of them by more than ``slack``."""
+    return (
+        len(widths) >= narrow_run_rule()["min_lines"]
+        and max(widths) - min(widths) <= slack
+        and below > max(widths) + slack
+    )
+
+
+def in_narrow_run(width: int, first: int, slack: int) -> bool:
+    """A line of ``width`` goes on with a narrow run whose first line has ``first``."""
+    return abs(width - first) <= slack
+
+
 def indent_width(raw: str) -> int:
     """Columns of leading whitespace of a raw source line (U+3000 counts two, a tab four)."""
     width = 0

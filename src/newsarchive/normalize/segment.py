@@ -28,10 +28,13 @@ from newsarchive.normalize._lines import (
     ends_terminal,
     han_count,
     has_sentence_punct,
+    in_narrow_run,
     indent_width,
     is_heading_like,
     joins_at_hyphen,
     load_data,
+    narrow_run,
+    narrow_run_rule,
 )
 
 STEP = "segment"
@@ -300,7 +303,7 @@ def _narrow_runs(lines: list[Line], page: Page) -> set[int]:
     joins: set[int] = set()
     if not page.wrapped:
         return joins
-    slack, least = _int("wrap_slack"), _int("narrow_run_min")
+    slack, least = narrow_run_rule()["slack_columns"], narrow_run_rule()["min_lines"]
     index = 0
     while index < len(lines):
         end = index
@@ -311,18 +314,16 @@ def _narrow_runs(lines: list[Line], page: Page) -> set[int]:
             and han_count(lines[end].text) >= 6
             and not has_sentence_punct(lines[end].text)
             and not ends_terminal(lines[end].text)
-            and abs(lines[end].width - lines[index].width) <= slack
+            and in_narrow_run(lines[end].width, lines[index].width, slack)
         ):
             end += 1
-        if end - index >= least and end < len(lines):
+        if end - index >= least and end < len(lines):  # (narrow_run checks it too)
             after = lines[end]
-            widths = [ln.width for ln in lines[index:end]]
             if (
                 not after.kind
                 and after.blank_before == 0
                 and has_sentence_punct(after.text)
-                and after.width > max(widths) + slack
-                and max(widths) - min(widths) <= slack
+                and narrow_run([ln.width for ln in lines[index:end]], after.width, slack)
             ):
                 joins.update(range(index + 1, end + 1))
         index = max(end, index + 1)

@@ -20,7 +20,14 @@ from dataclasses import dataclass
 from functools import cache
 
 from newsarchive.model import Article, Block, Edit
-from newsarchive.normalize._lines import han_count, joins_at_hyphen, load_data
+from newsarchive.normalize._lines import (
+    han_count,
+    in_narrow_run,
+    joins_at_hyphen,
+    load_data,
+    narrow_run,
+    narrow_run_rule,
+)
 from newsarchive.normalize.credits import shadow
 
 STEP = "title"
@@ -304,21 +311,19 @@ def _narrow_opening(simples: list[str], text_idx: list[int], position: int, floo
     first line and shorter than it (a story's opening set narrow beside a picture, as
     pdftotext prints it); a stacked headline has fewer lines. Returns the new position."""
     below = len(simples[text_idx[position]].strip())
-    run: list[int] = []
+    slack = narrow_run_rule()["slack_chars"]  # lengths in characters
+    run: list[int] = []  # from the line above the body's first upwards
     k = position
     while k > 0 and text_idx[k - 1] == text_idx[k] - 1 and text_idx[k - 1] > floor:
         s = simples[text_idx[k - 1]].strip()
         if (_punctuated(s) or han_count(s) < 6 or s[-1] in "。！？!?…”’」』：:—"
                 or furniture(s) is not None or is_kicker(s) or is_subtitle(s)):
             break
-        if run and abs(len(s) - run[0]) > 2:
+        if run and not in_narrow_run(len(s), run[0], slack):
             break
         run.append(len(s))
         k -= 1
-    least = int(_cfg("narrow_run_min"))  # type: ignore[call-overload]
-    if len(run) >= least and max(run) - min(run) <= 2 and max(run) + 2 < below:
-        return k
-    return position
+    return k if narrow_run(run, below, slack) else position
 
 
 # ---------------------------------------------------------------------------------------
