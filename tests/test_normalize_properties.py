@@ -112,3 +112,14 @@ def test_normalising_twice_changes_nothing(paragraphs: list[str]) -> None:
         assert [b.text for b in second.blocks if b.kind == "paragraph"] == [
             b.text for b in article.blocks if b.kind == "paragraph"]
         assert second.metadata.title == article.metadata.title
+
+
+@given(st.text(alphabet=st.sampled_from(" \t\n\r\u3000\u00a0\u200b\x01a中，"), max_size=12) | any_text)
+def test_the_characters_step_skips_a_line_only_when_nothing_is_to_change(text: str) -> None:
+    # The quick test (ends' white space asked of the end characters) answers as the one
+    # alternation with ^\s and \s$ did.
+    from newsarchive.normalize import characters as c
+
+    whole = re.compile(f"{c._FORBIDDEN.pattern}|{c._SPACES.pattern}|{c._MULTI_SPACE.pattern}"
+                       r"|^\s|\s$")
+    assert c._needs_work(text) == bool(whole.search(text)), repr(text)
