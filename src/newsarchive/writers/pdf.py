@@ -1251,12 +1251,22 @@ class _Codes(dict[str, str]):
         self.doc = doc
         self.faces = _per_char(_face_or_font, font)
         self.esc: dict[str, str] = {}
+        # face -> (its resource name, its CIDFont.coder for this document): the font and
+        # its per-document state looked up once per face, not once per character.
+        self.coders: dict[str, tuple[str, Any]] = {}
 
     def __missing__(self, ch: str) -> str:
-        name, cid = pdfmetrics.getFont(self.faces[ch]).code(ch, self.doc)
-        self.esc[ch] = f"{cid:04X}"
+        face = self.faces[ch]
+        coder = self.coders.get(face)
+        if coder is None:
+            cid_font = pdfmetrics.getFont(face)
+            state = cid_font._state(self.doc)
+            coder = self.coders[face] = (state.name, cid_font.coder(state))
+        name = coder[0]
+        self.esc[ch] = f"{coder[1](ch):04X}"
         self[ch] = name
         return name
+
 
 
 def _codes(canv: Any, font: str) -> _Codes:

@@ -58,6 +58,9 @@ class Subsetter:
         self.face = face
         self.glyf = face.get_table("glyf")
         self.glyphs: dict[int, _Glyph] = {}
+        # A simple glyph's bytes padded to 4 (each starts at a multiple of 4), by index:
+        # sliced from glyf once per process, not once per document.
+        self.padded: dict[int, bytes] = {}
         self.copied: list[tuple[str, bytes]] = []
         for tag in self.COPIED:
             with suppress(KeyError):  # cvt, fpgm, prep are optional
@@ -149,16 +152,20 @@ class Subsetter:
         offsets = []
         pos = 0
         glyf = self.glyf
-        for start, end, refs in glyphs:
+        padded = self.padded
+        for old, (start, end, refs) in zip(glyph_map, glyphs, strict=True):
             offsets.append(pos)
-            data = glyf[start:end]
-            for at, component in refs:
-                data = _set_ushort(data, at, new_of[component])
+            if refs:
+                data = glyf[start:end]
+                for at, component in refs:
+                    data = _set_ushort(data, at, new_of[component])
+                data += b"\0" * (-len(data) % 4)
+            else:  # a simple glyph: the same bytes in every program
+                data = padded.get(old)
+                if data is None:
+                    data = padded[old] = glyf[start:end] + b"\0" * (-(end - start) % 4)
             parts.append(data)
             pos += len(data)
-            if pad := -pos % 4:
-                parts.append(b"\0" * pad)
-                pos += pad
         offsets.append(pos)
         output.add("glyf", b"".join(parts))
         if (pos + 1) >> 1 > 0xFFFF:
@@ -204,23 +211,34 @@ def widths_array(widths: list[Any]) -> tuple[Any, bytes]:
     return default, ("[" + " ".join(f"{c} [{' '.join(w)}]" for c, w in runs) + "]").encode()
 
 
+# Character -> its UTF-16BE code units in hex, as the CMaps write it (per process: a
+# document's ~700 characters are mostly those of the one before).
+_UTF16: dict[str, str] = {}
+
+
 def to_unicode_cmap(texts: list[str]) -> bytes:
     """ToUnicode CMap mapping CID ``i + 1`` to ``texts[i]`` (UTF-16BE): runs of consecutive
     CIDs and code points within one last byte as bfrange, the rest as bfchar, at most 100
     entries a block (ISO 32000-1, 9.10.3)."""
     ranges: list[str] = []
     chars: list[str] = []
+    codes = list(map(ord, texts))
+    utf16 = _UTF16
     i, n = 0, len(texts)
     while i < n:
-        code = ord(texts[i])
+        code = codes[i]
         j = i + 1
-        while (j < n and ord(texts[j]) == code + (j - i) and (i + 1) >> 8 == (j + 1) >> 8
+        while (j < n and codes[j] == code + (j - i) and (i + 1) >> 8 == (j + 1) >> 8
                and code <= 0xFFFF and code >> 8 == (code + j - i) >> 8):
             j += 1
         if j - i > 1:
             ranges.append(f"<{i + 1:04X}> <{j:04X}> <{code:04X}>")
         else:
-            chars.append(f"<{i + 1:04X}> <{texts[i].encode('utf-16-be').hex().upper()}>")
+            ch = texts[i]
+            hex16 = utf16.get(ch)
+            if hex16 is None:
+                hex16 = utf16[ch] = ch.encode("utf-16-be").hex().upper()
+            chars.append(f"<{i + 1:04X}> <{hex16}>")
         i = j
     body = []
     for kind, entries in (("bfchar", chars), ("bfrange", ranges)):
@@ -288,13 +306,25 @@ class CIDFont(ttfonts.TTFont):
         """(resource name, CID) of ``ch`` in ``doc``; call once per character and document
         (each call gives the character a new CID)."""
         state = self._state(doc)
-        # A no-break space is set as a space (reportlab's splitString does the same).
-        glyph = self.face.charToGlyph.get(32 if ch == "\xa0" else ord(ch))
-        if glyph is None:
-            return state.name, 0
-        state.chars.append(ch)
-        state.glyphs.append(glyph)
-        return state.name, len(state.glyphs) - 1
+        return state.name, self.coder(state)(ch)
+
+    def coder(self, state: _State) -> Any:
+        """``code`` for one document's state of this face, as a closure: the lookups done
+        once, not per character (a document gives ~700 characters their CIDs)."""
+        to_glyph = self.face.charToGlyph.get
+        chars, glyphs = state.chars, state.glyphs
+        add_char, add_glyph = chars.append, glyphs.append
+
+        def code(ch: str) -> int:
+            # A no-break space is set as a space (reportlab's splitString does the same).
+            glyph = to_glyph(32 if ch == "\xa0" else ord(ch))
+            if glyph is None:
+                return 0
+            add_char(ch)
+            add_glyph(glyph)
+            return len(glyphs) - 1
+
+        return code
 
     def splitString(self, text: str, doc: Any, encoding: str = "utf-8") -> Any:
         raise NotImplementedError("CIDFont text is drawn with its codes (pdf._Codes)")
