@@ -576,10 +576,11 @@ print(json.dumps({"sizes": sizes, "statuses": statuses,
 
 
 def test_collections_between_inputs_do_not_rescan_what_stays(tmp_path):
-    """What the first inputs leave for good (fontTools decodes the font's ~27,000 glyphs on
-    the first PDF) is frozen after the collection between inputs, so the oldest generation
-    every later collection scans stays small (without the freeze: ~31,000 objects, ~7 ms per
-    input). In a fresh process: freezing is for the whole interpreter."""
+    """What the first inputs leave for good (caches filled on first use: fonts, glyph
+    pieces, schema and dictionary state) is frozen after the collection between inputs, so
+    the oldest generation every later collection scans stays small (without the freeze it
+    holds all of that, thousands of objects, for every input). In a fresh process: freezing
+    is for the whole interpreter."""
     run = subprocess.run(
         [sys.executable, "-c", _GENERATIONS, str(tmp_path / "out"), *map(str, SEED_FILES)],
         capture_output=True, text=True, check=False,
@@ -588,8 +589,10 @@ def test_collections_between_inputs_do_not_rescan_what_stays(tmp_path):
     assert run.returncode == 0, run.stderr[-2000:]
     found = json.loads(run.stdout)
     assert set(found["statuses"]) == {"converted"}, found
-    assert found["frozen"] > 10_000, found  # the glyphs and the caches filled on first use
-    assert max(found["sizes"]) <= 5_000, found  # a few hundred new cache entries at most
+    assert found["frozen"] > 1_000, found  # the caches filled on first use
+    # What stays to be rescanned is a small part of what was frozen (without the freeze,
+    # frozen is 0 and the oldest generation holds it all).
+    assert max(found["sizes"]) * 10 < found["frozen"], found
 
 
 # --------------------------------------------------------------------------- one run per state
