@@ -123,3 +123,31 @@ def test_the_characters_step_skips_a_line_only_when_nothing_is_to_change(text: s
     whole = re.compile(f"{c._FORBIDDEN.pattern}|{c._SPACES.pattern}|{c._MULTI_SPACE.pattern}"
                        r"|^\s|\s$")
     assert c._needs_work(text) == bool(whole.search(text)), repr(text)
+
+
+@given(st.text(min_size=0, max_size=300), st.data())
+@example("體體a體", None)
+def test_changed_han_counts_differing_han_positions(before: str, data) -> None:
+    """changed_han counts the positions where the two texts differ and ``before`` holds a
+    Han character (one substitution over the differing characters, checked here against
+    the per-character definition); a length change counts all of ``before``'s Han."""
+    from newsarchive.normalize._lines import HAN_RE, han_count
+    from newsarchive.normalize.script import changed_han
+
+    if data is None:
+        after = "体体b体"
+    else:
+        # Mostly the same text with some positions replaced, sometimes any text.
+        swaps = data.draw(st.lists(st.tuples(st.integers(0, max(len(before) - 1, 0)),
+                                             st.characters()), max_size=40))
+        chars = list(before)
+        for i, ch in swaps:
+            if chars:
+                chars[i] = ch
+        after = "".join(chars) if data.draw(st.booleans()) else data.draw(st.text(max_size=300))
+    if len(before) != len(after):
+        expected = han_count(before)
+    else:
+        expected = sum(1 for x, y in zip(before, after, strict=True)
+                       if x != y and HAN_RE.match(x))
+    assert changed_han(before, after) == expected

@@ -9,6 +9,7 @@ never the phrase ones (tw2sp…), which rewrite words.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import replace
 from functools import cache, lru_cache
@@ -16,7 +17,7 @@ from functools import cache, lru_cache
 import opencc
 
 from newsarchive.model import Article, Block, Credit, Edit, Metadata
-from newsarchive.normalize._lines import HAN_RE, han_count
+from newsarchive.normalize._lines import HAN, HAN_RE, han_count
 
 STEP = "script"
 
@@ -85,11 +86,15 @@ def changed_han(before: str, after: str) -> int:
     for start in range(0, len(before), _SLICE):
         old, new = before[start : start + _SLICE], after[start : start + _SLICE]
         if old != new:
-            count += sum(1 for x, y in zip(old, new, strict=True) if x != y and HAN_RE.match(x))
+            # The differing characters joined, then counted by one substitution: a
+            # Traditional page differs at most of its Han (no regex match per character).
+            differing = "".join([x for x, y in zip(old, new, strict=True) if x != y])
+            count += len(_NOT_HAN_RUN.sub("", differing))
     return count
 
 
 _SLICE = 64
+_NOT_HAN_RUN = re.compile(f"[^{HAN}]+")
 
 
 def detect_script(text: str) -> tuple[str, float]:
