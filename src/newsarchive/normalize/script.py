@@ -180,11 +180,9 @@ def learned_characters(source_text: str) -> dict[str, str]:
     the source prints in two forms (发: 發/髮; 于: 于/於) is left out, so OpenCC's phrase
     dictionary decides it. Linear in the source."""
     pairs: dict[str, Counter[str]] = {}
-    t2s = converter("t2s").convert
-    for line in source_text.splitlines():
-        if not HAN_RE.search(line):
-            continue
-        shadow = t2s(line)
+    # The Han lines converted in one OpenCC call (``convert_lines``), not one call a line.
+    lines = [line for line in source_text.splitlines() if HAN_RE.search(line)]
+    for line, shadow in zip(lines, convert_lines("t2s", lines), strict=True):
         if len(shadow) != len(line):
             continue
         for simple, original in zip(shadow, line, strict=True):
