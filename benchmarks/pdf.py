@@ -11,13 +11,12 @@ Prints per level the mean CPU milliseconds per article (process CPU time, so oth
 a shared machine disturbs it less; wall time beside it) and the mean file size. Inputs that
 cannot be set (a glyph missing from every font) are counted and left out.
 
-``--before REV``: that commit's ``src/`` (``git archive``) is imported beside this checkout's
-in the same process and the two write the same articles in alternating rounds, so both see
-the same load; printed per version: the least and the median round (CPU ms per article).
-reportlab's font registry is shared, so a change to the registered fonts (pdffonts.py) is
-measured with the fonts of the version imported last (this checkout's); against a revision
-before the CID fonts (pdffonts.CIDFont) the two drawings do not mix: run each in its own
-process (``PYTHONPATH=OLD_CHECKOUT/src``), alternating.
+``--before REV``: that commit's ``src/`` (``git archive``) and this checkout's each write the
+same articles (normalised once, by this checkout, and pickled) in a process of their own, a
+fresh pair of processes per round, the two alternating, so both see the same load and each
+has its own reportlab font registry (one process holding both mixed their fonts, which broke
+any revision before 294b3ad); each process warms up (fonts, caches: one pass) and then times
+one pass. Printed per version: the least and the median round (CPU ms per article).
 """
 
 from __future__ import annotations
@@ -26,6 +25,7 @@ import argparse
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -46,51 +46,59 @@ def _copies(folder: Path, articles: int) -> list[Path]:
     return make_corpus(folder, articles, articles_per_seed())[0]
 
 
-def _import(src: Path | None) -> dict[str, Any]:
-    """newsarchive from ``src`` (None: the one on sys.path), as a fresh set of modules."""
-    for name in [n for n in sys.modules if n == "newsarchive" or n.startswith("newsarchive.")]:
-        del sys.modules[name]
-    if src is not None:
-        sys.path.insert(0, str(src))
-    try:
-        from newsarchive import errors, options, pipeline
-        from newsarchive.writers import pdf
-    finally:
-        if src is not None:
-            sys.path.remove(str(src))
+def _import() -> dict[str, Any]:
+    from newsarchive import errors, options, pipeline
+    from newsarchive.writers import pdf
+
     return {"Options": options.Options, "write_pdf": pdf.write_pdf,
             "normalize_file": pipeline.normalize_file, "Error": errors.NewsarchiveError,
             "levels": getattr(options, "PDFA_LEVELS", ("1b", "2b", "3b"))}
 
 
-def _side_by_side(versions: dict[str, dict[str, Any]], articles: list[Any], level: str,
-                  repeat: int, script: str) -> None:
+def _child(pickled: Path, level: str, script: str) -> None:
+    """One timed pass (after a warm-up pass) of this process's newsarchive over the pickled
+    articles; prints CPU ms per article, total bytes and the articles set."""
+    import pickle
+
+    from newsarchive.errors import NewsarchiveError
+    from newsarchive.options import Options
+    from newsarchive.writers.pdf import write_pdf
+
+    articles = pickle.loads(pickled.read_bytes())
+    options = Options(script=script, pdfa=level)
+    ok = []
+    for art in articles:  # warm-up: fonts registered, caches filled
+        try:
+            write_pdf(art, options, created=CREATED)
+            ok.append(art)
+        except NewsarchiveError:
+            pass
+    cpu = time.process_time()
+    size = sum(len(write_pdf(a, options, created=CREATED)) for a in ok)
+    print((time.process_time() - cpu) * 1000 / len(ok), size, len(ok))
+
+
+def _side_by_side(versions: dict[str, Path], pickled: Path, level: str, repeat: int,
+                  script: str) -> None:
     rounds: dict[str, list[float]] = {name: [] for name in versions}
-    sizes: dict[str, int] = {}
-    settable = articles
-    for v in versions.values():  # warm-up; the articles every version can set
-        options = v["Options"](script=script, pdfa=level)
-        ok = []
-        for art in settable:
-            try:
-                v["write_pdf"](art, options, created=CREATED)
-                ok.append(art)
-            except v["Error"]:
-                pass
-        settable = ok
+    sizes: dict[str, float] = {}
+    counts: dict[str, int] = {}
     for _ in range(repeat):
-        for name, v in versions.items():
-            options = v["Options"](script=script, pdfa=level)
-            cpu = time.process_time()
-            sizes[name] = sum(len(v["write_pdf"](a, options, created=CREATED))
-                              for a in settable)
-            rounds[name].append((time.process_time() - cpu) * 1000 / len(settable))
+        for name, src in versions.items():
+            env = {**os.environ, "PYTHONPATH": str(src), "PYTHONHASHSEED": "0"}
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", str(pickled), "--pdfa", level,
+                 "--script", script],
+                env=env, check=True, capture_output=True, text=True, cwd=ROOT,
+            ).stdout.split()
+            ms, size, count = float(out[-3]), int(out[-2]), int(out[-1])
+            rounds[name].append(ms)
+            sizes[name], counts[name] = size / count, count
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     for name, times in rounds.items():
         print(f"--pdfa {level} {name}: least {min(times):6.1f}, median "
               f"{statistics.median(times):6.1f} ms CPU/article over {repeat} rounds, "
-              f"{sizes[name] / len(settable) / 1024:.1f} KiB/article, {len(settable)} set "
-              f"(load {load})")
+              f"{sizes[name] / 1024:.1f} KiB/article, {counts[name]} set (load {load})")
 
 
 def main() -> None:
@@ -102,26 +110,33 @@ def main() -> None:
                         help="time N articles of copies of seeds/ (as benchmarks/run.py "
                              "makes them) instead of the seeds and cases")
     parser.add_argument("--before", metavar="REV",
-                        help="also time this commit's code, side by side in this process")
+                        help="also time this commit's code, alternating processes")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        _child(args.child, args.pdfa[0], args.script)
+        return
     sys.path.insert(0, str(ROOT / "benchmarks"))  # run.py's corpus and export_src
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}")
     with tempfile.TemporaryDirectory() as tmp:
-        versions: dict[str, dict[str, Any]] = {}
-        if args.before:
-            from run import export_src
-
-            versions[f"before ({args.before})"] = _import(export_src(args.before, Path(tmp)))
-        current = versions["this checkout"] = _import(None)  # imported last: its fonts
+        current = _import()
         base = current["Options"](script=args.script)
         inputs = _copies(Path(tmp), args.copies) if args.copies else INPUTS
         articles = [a for p in inputs for a in current["normalize_file"](p, base)]
         print(f"{len(articles)} articles from {len(inputs)} inputs")
         levels = args.pdfa or current["levels"]
         if args.before:
+            import pickle
+
+            from run import export_src
+
+            pickled = Path(tmp) / "articles.pickle"
+            pickled.write_bytes(pickle.dumps(articles))
+            versions = {f"before ({args.before})": export_src(args.before, Path(tmp)),
+                        "this checkout": ROOT / "src"}
             for level in levels:
-                _side_by_side(versions, articles, level, args.repeat, args.script)
+                _side_by_side(versions, pickled, level, args.repeat, args.script)
             return
     write_pdf, options_of, error = current["write_pdf"], current["Options"], current["Error"]
     for level in levels:
