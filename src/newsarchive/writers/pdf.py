@@ -546,7 +546,10 @@ def break_lines(
             cur_w -= alone[end]
         indent = first_indent if not lines else 0.0
         line = "".join(cur) + "".join(us[first:end])
-        trim = _end_trim(font, line[-1]) * size if line else 0.0
+        # The blank of the line's last character: that of its last whole unit (the same
+        # product, kept per unit), else of the cut piece before them.
+        trim = (trims[end - 1] if end > first
+                else _end_trim(font, line[-1]) * size if line else 0.0)
         lines.append(Line(line, max(cur_w - trim, 0.0), indent, last))
         cur, cur_w, room = [], 0.0, width
         limit = room + 1e-6
@@ -764,7 +767,11 @@ class _TextBlock(Flowable):
             key = f"outline{n}"
             canv.bookmarkPage(key)
             canv.addOutlineEntry(title, key, level=level)
-        canv.saveState()
+        # "q" … "Q" written, not saveState/restoreState: platypus' drawOn saves and restores
+        # the canvas' own state around draw() already (what the line width and stroke gray
+        # set here change), so only the PDF operators are needed (the same bytes).
+        code = canv._code
+        code.append("q")
         if s.rule or s.box:
             with artifact(canv):
                 if s.rule:
@@ -782,7 +789,7 @@ class _TextBlock(Flowable):
             with tagged(canv, self.node):
                 for i, line in enumerate(self._lines or []):
                     self._draw_line(line, i)
-        canv.restoreState()
+        code.append("Q")
 
     def _segments(self, line: Line) -> list[tuple[int, int, Node | None]]:
         """(start, end, element) pieces of ``line.text``: cut by span (element None when
@@ -818,23 +825,28 @@ class _TextBlock(Flowable):
             x += (avail - line.width) / 2
         elif s.align == "right":
             x += avail - line.width
+        canv, text = self.canv, line.text
         segments = self._segments(line)
-        prefix = _prefix_widths(line.text, s.font, s.size) if len(segments) > 1 else []
+        if len(segments) == 1 and not s.bold and segments[0][2] is None:  # the usual line
+            canv._code.append(_text(canv, x, baseline, text, s.font, s.size,
+                                    char_space=char_space, gray=s.gray))
+            return
+        prefix = _prefix_widths(text, s.font, s.size) if len(segments) > 1 else []
+        widths = _per_char(_char_width, s.font)
         for a, b, node in segments:
             # A piece starts where the text before it ends: its width (with compressed
             # pairs, the one at the cut too) plus the spacing.
-            at = x + prefix[a + 1] - _char_width(
-                s.font, line.text[a]) * s.size + a * char_space if a else x
+            at = x + prefix[a + 1] - widths[text[a]] * s.size + a * char_space if a else x
             if s.bold:
-                self.canv.setLineWidth(s.size * 0.03)
-                self.canv.setStrokeGray(s.gray)
-            code = _text(self.canv, at, baseline, line.text[a:b], s.font, s.size,
+                canv.setLineWidth(s.size * 0.03)
+                canv.setStrokeGray(s.gray)
+            code = _text(canv, at, baseline, text[a:b], s.font, s.size,
                          char_space=char_space, gray=s.gray, fill_stroke=s.bold)
             if node is None:
-                self.canv.addLiteral(code)
+                canv._code.append(code)
             else:
-                with tagged(self.canv, node):
-                    self.canv.addLiteral(code)
+                with tagged(canv, node):
+                    canv._code.append(code)
 
 
 # --------------------------------------------------------------------------- the document
@@ -1278,6 +1290,17 @@ def _codes(canv: Any, font: str) -> _Codes:
     return codes
 
 
+class _Numbers(dict[float, str]):
+    """``fp_str(value)`` by value, for the few sizes and grays a document sets."""
+
+    def __missing__(self, value: float) -> str:
+        text = self[value] = fp_str(value)
+        return text
+
+
+_NUMBERS = _Numbers()
+
+
 def _text(
     canv: Any,
     x: float,
@@ -1295,20 +1318,19 @@ def _text(
     setTextRenderMode(2) and setFont + textOut per run, without its cursor bookkeeping (a
     stringWidth per run) and its per-call set-up. One ``Tf`` and ``Tj`` per run of
     characters in the same face, their 2-byte codes as a hex string."""
-    code = ["BT", f"1 0 0 1 {fp_str(x, y)} Tm"]  # the canvas is bottom-up
-    if char_space is not None:
-        code.append(f"{fp_str(char_space)} Tc")
-    if gray:
-        code.append(f"{fp_str(gray)} g")
-    if fill_stroke:
-        code.append("2 Tr")
-    tf = f" {fp_str(size)} Tf <"
     codes = _codes(canv, font)
+    code = f"BT 1 0 0 1 {fp_str(x, y)} Tm"  # the canvas is bottom-up
+    if char_space is not None:
+        code += f" {fp_str(char_space)} Tc"
+    if gray:
+        code += f" {_NUMBERS[gray]} g"
+    if fill_stroke:
+        code += " 2 Tr"
+    tf = f" {_NUMBERS[size]} Tf <"
     esc = codes.esc
     for name, chars in itertools.groupby(text, codes.__getitem__):
-        code.append(name + tf + "".join(map(esc.__getitem__, chars)) + "> Tj")
-    code.append("ET")
-    return " ".join(code)
+        code += " " + name + tf + "".join(map(esc.__getitem__, chars)) + "> Tj"
+    return code + " ET"
 
 
 def _canvas_maker(page_count: Any, cid_set: bool) -> Any:
