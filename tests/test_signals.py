@@ -173,3 +173,34 @@ def test_a_batch_that_was_not_stopped_gives_the_handlers_back() -> None:
     with stop_on_signals():
         assert all(signal.getsignal(s) is not before[s] for s in STOP_SIGNALS)
     assert {s: signal.getsignal(s) for s in STOP_SIGNALS} == before
+
+
+_AT_EXIT = """
+import atexit, os, signal, sys, time
+from newsarchive.batch.signals import Stopped, stop_on_signals
+
+def last() -> None:  # registered first, so it runs after every later atexit hook
+    ignored = signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+    print("ignored at exit" if ignored else "handled at exit", flush=True)
+    os.kill(os.getpid(), signal.SIGTERM)  # what a second signal in finalisation meets
+    time.sleep(0.2)
+
+atexit.register(last)
+try:
+    with stop_on_signals():
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(30)
+except Stopped as exc:
+    sys.exit(128 + exc.signum)
+"""
+
+
+def test_a_second_signal_while_the_interpreter_exits_keeps_the_exit_code() -> None:
+    """CPython resets Python-level handlers to the default disposition as it finalises, so a
+    second SIGTERM then would end a stopped run as killed (-15): from the atexit stage on the
+    stop signals are ignored instead, and the exit code stays 128 + the first one."""
+    run = subprocess.run([sys.executable, "-c", _AT_EXIT], env=env(), capture_output=True,
+                         text=True, timeout=60)
+    assert run.stdout.strip() == "ignored at exit", run
+    assert run.returncode == 128 + signal.SIGTERM, run
+    assert "Traceback" not in run.stderr, run

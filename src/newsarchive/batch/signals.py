@@ -16,6 +16,7 @@ watches the parent (a pidfd on Linux, else polling): a parent gone without a wor
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import select
@@ -101,9 +102,21 @@ def stop_on_signals() -> Iterator[None]:
             # with the same kind of exit code. Left installed until the process exits.
             for signum in STOP_SIGNALS:
                 signal.signal(signum, _exit_now)
+            # At interpreter exit CPython resets every Python-level handler to the default
+            # disposition (but leaves SIG_IGN alone): a second signal during finalisation
+            # would then end the process as killed (-15) after all. Ignored from the atexit
+            # stage on, it leaves the exit code already chosen (128 + the first signal).
+            atexit.unregister(_ignore_stop_signals)  # once, however many batches ran
+            atexit.register(_ignore_stop_signals)
         else:
             for signum, old in previous.items():
                 signal.signal(signum, old)
+
+
+def _ignore_stop_signals() -> None:
+    for signum in STOP_SIGNALS:
+        with contextlib.suppress(ValueError, OSError):  # not the main thread
+            signal.signal(signum, signal.SIG_IGN)
 
 
 def _exit_now(signum: int, _frame: FrameType | None) -> None:
