@@ -55,27 +55,42 @@ def _import() -> dict[str, Any]:
             "levels": getattr(options, "PDFA_LEVELS", ("1b", "2b", "3b"))}
 
 
+def _settable(write_pdf: Any, options: Any, articles: list[Any], error: type) -> list[Any]:
+    """The articles ``write_pdf`` can set, each written once (the warm-up: fonts registered,
+    caches filled)."""
+    ok = []
+    for art in articles:
+        try:
+            write_pdf(art, options, created=CREATED)
+            ok.append(art)
+        except error:
+            pass
+    return ok
+
+
+def _timed(write_pdf: Any, options: Any, articles: list[Any],
+           repeat: int) -> tuple[float, float, int]:
+    """(CPU ms, wall ms per article, total bytes) of ``repeat`` passes over ``articles``."""
+    size = 0
+    cpu, wall = time.process_time(), time.perf_counter()
+    for _ in range(repeat):
+        for art in articles:
+            size += len(write_pdf(art, options, created=CREATED))
+    n = repeat * len(articles)
+    return ((time.process_time() - cpu) * 1000 / n, (time.perf_counter() - wall) * 1000 / n,
+            size)
+
+
 def _child(pickled: Path, level: str, script: str) -> None:
     """One timed pass (after a warm-up pass) of this process's newsarchive over the pickled
     articles; prints CPU ms per article, total bytes and the articles set."""
     import pickle
 
-    from newsarchive.errors import NewsarchiveError
-    from newsarchive.options import Options
-    from newsarchive.writers.pdf import write_pdf
-
-    articles = pickle.loads(pickled.read_bytes())
-    options = Options(script=script, pdfa=level)
-    ok = []
-    for art in articles:  # warm-up: fonts registered, caches filled
-        try:
-            write_pdf(art, options, created=CREATED)
-            ok.append(art)
-        except NewsarchiveError:
-            pass
-    cpu = time.process_time()
-    size = sum(len(write_pdf(a, options, created=CREATED)) for a in ok)
-    print((time.process_time() - cpu) * 1000 / len(ok), size, len(ok))
+    v = _import()
+    options = v["Options"](script=script, pdfa=level)
+    ok = _settable(v["write_pdf"], options, pickle.loads(pickled.read_bytes()), v["Error"])
+    cpu_ms, _wall, size = _timed(v["write_pdf"], options, ok, 1)
+    print(cpu_ms, size, len(ok))
 
 
 def _side_by_side(versions: dict[str, Path], pickled: Path, level: str, repeat: int,
@@ -141,21 +156,10 @@ def main() -> None:
     write_pdf, options_of, error = current["write_pdf"], current["Options"], current["Error"]
     for level in levels:
         options = options_of(script=args.script, pdfa=level)
-        ok, failed = [], 0
-        for art in articles:  # warm-up: fonts registered, caches filled
-            try:
-                write_pdf(art, options, created=CREATED)
-                ok.append(art)
-            except error:
-                failed += 1
-        size = 0
-        cpu, wall = time.process_time(), time.perf_counter()
-        for _ in range(args.repeat):
-            for art in ok:
-                size += len(write_pdf(art, options, created=CREATED))
+        ok = _settable(write_pdf, options, articles, error)
+        failed = len(articles) - len(ok)
+        cpu_ms, wall_ms, size = _timed(write_pdf, options, ok, args.repeat)
         n = args.repeat * len(ok)
-        cpu_ms = (time.process_time() - cpu) * 1000 / n
-        wall_ms = (time.perf_counter() - wall) * 1000 / n
         print(f"--pdfa {level}: {cpu_ms:6.1f} ms CPU/article ({wall_ms:.1f} wall), "
               f"{size / n / 1024:.0f} KiB/article, {len(ok)} set, {failed} not settable")
 

@@ -41,8 +41,13 @@ def han_count(text: str) -> int:
     if count is None:
         if len(_HAN_COUNTS) >= _MAX_COUNTS:
             _HAN_COUNTS.clear()
-        count = _HAN_COUNTS[text] = len(_NOT_HAN_RUN.sub("", text))
+        count = _HAN_COUNTS[text] = count_han(text)
     return count
+
+
+def count_han(text: str) -> int:
+    """The Han characters in ``text``, not cached (for texts that are not lines)."""
+    return len(_NOT_HAN_RUN.sub("", text))
 
 
 _HAN_COUNTS: dict[str, int] = {}

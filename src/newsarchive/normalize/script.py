@@ -9,7 +9,6 @@ never the phrase ones (tw2sp…), which rewrite words.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import replace
 from functools import cache, lru_cache
@@ -17,7 +16,7 @@ from functools import cache, lru_cache
 import opencc
 
 from newsarchive.model import Article, Block, Credit, Edit, Metadata
-from newsarchive.normalize._lines import HAN, HAN_RE, han_count
+from newsarchive.normalize._lines import HAN_RE, count_han, han_count
 
 STEP = "script"
 
@@ -89,12 +88,11 @@ def changed_han(before: str, after: str) -> int:
             # The differing characters joined, then counted by one substitution: a
             # Traditional page differs at most of its Han (no regex match per character).
             differing = "".join([x for x, y in zip(old, new, strict=True) if x != y])
-            count += len(_NOT_HAN_RUN.sub("", differing))
+            count += count_han(differing)
     return count
 
 
 _SLICE = 64
-_NOT_HAN_RUN = re.compile(f"[^{HAN}]+")
 
 
 def detect_script(text: str) -> tuple[str, float]:
